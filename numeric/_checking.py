@@ -1,0 +1,189 @@
+"""The check records and the runner shared by every claim's checks.
+
+A *task* is one named comparison (a formula against one independent
+reference, by one method). Running it gives a :class:`Check` record; the
+records of one claim form a :class:`ClaimResult`. Results are values: the CLI
+and the notes render them, nothing here prints.
+"""
+
+from __future__ import annotations
+
+import time
+import zlib
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from numeric._validation import InvalidArgumentError
+from numeric.montecarlo import DEFAULT_FALSE_ALARM_RATE
+
+__all__ = [
+    "METHODS",
+    "Check",
+    "CheckTask",
+    "ClaimResult",
+    "VerifyReport",
+    "relative_error",
+    "run_tasks",
+]
+
+#: The methods a check can use, in the order reports list them.
+METHODS = ("symbolic", "exact", "quadrature", "monte-carlo", "rate")
+
+
+@dataclass(frozen=True)
+class Check:
+    """One comparison: ``error`` against ``tolerance``.
+
+    For ``monte-carlo`` checks ``error`` is the largest ``|z|`` and ``tolerance`` the threshold.
+    """
+
+    name: str
+    method: str
+    error: float
+    tolerance: float
+    passed: bool
+    detail: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "method": self.method, "error": self.error,
+                "tolerance": self.tolerance, "passed": self.passed, "detail": self.detail}
+
+
+@dataclass(frozen=True)
+class CheckTask:
+    """A check not yet run: ``run(rng, alpha)`` returns its :class:`Check`.
+
+    ``alpha`` is the false-alarm rate given to this task (used by Monte Carlo
+    tasks only); ``rng`` is a generator seeded from the run's seed and the
+    task's name, so a task's result does not depend on which others run.
+    """
+
+    claim: str
+    name: str
+    method: str
+    run: Callable[[np.random.Generator, float], Check]
+
+
+@dataclass(frozen=True)
+class ClaimResult:
+    """All checks of one claim."""
+
+    id: str
+    title: str
+    checks: tuple[Check, ...]
+
+    @property
+    def passed(self) -> bool:
+        return all(c.passed for c in self.checks)
+
+    @property
+    def status(self) -> str:
+        return "passed" if self.passed else "failed"
+
+    @property
+    def methods(self) -> tuple[str, ...]:
+        used = {c.method for c in self.checks}
+        return tuple(m for m in METHODS if m in used)
+
+    def worst(self) -> Check:
+        """The check closest to (or furthest past) its tolerance."""
+        return max(self.checks, key=lambda c: (not c.passed, _ratio(c)))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "title": self.title, "status": self.status,
+                "checks": [c.to_dict() for c in self.checks]}
+
+
+@dataclass(frozen=True)
+class VerifyReport:
+    """A whole run: the claims' results, the seed, the family-wise rate and the time taken."""
+
+    claims: tuple[ClaimResult, ...]
+    seed: int
+    alpha: float
+    seconds: float
+    monte_carlo_tasks: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def passed(self) -> bool:
+        return all(c.passed for c in self.claims)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"claims": [c.to_dict() for c in self.claims], "passed": self.passed,
+                "seconds": self.seconds, "seed": self.seed,
+                "false_alarm_rate": self.alpha, "monte_carlo_checks": self.monte_carlo_tasks,
+                **self.extra}
+
+
+def _ratio(check: Check) -> float:
+    if check.tolerance > 0:
+        return check.error / check.tolerance
+    return 0.0 if check.error == 0 else float("inf")
+
+
+def relative_error(got: ArrayLike, reference: ArrayLike, floor: ArrayLike = 0.0) -> float:
+    """``max |got - reference| / (|reference| + floor)``; ``inf`` if anything is not finite.
+
+    ``floor`` sets the scale below which differences count as absolute, e.g. the
+    magnitude of the terms that cancel in ``reference``.
+
+    Examples
+    --------
+    >>> relative_error([1.0, 2.0], [1.0, 2.0 + 2e-12]) < 1e-11
+    True
+    """
+    g = np.asarray(got, dtype=np.float64)
+    r = np.asarray(reference, dtype=np.float64)
+    if not (np.all(np.isfinite(g)) and np.all(np.isfinite(r))):
+        return float("inf")
+    denominator = np.abs(r) + np.asarray(floor, dtype=np.float64)
+    gap = np.abs(g - r)
+    ratio = np.where(denominator > 0, gap / np.where(denominator > 0, denominator, 1.0),
+                     np.where(gap == 0, 0.0, np.inf))
+    return float(np.max(ratio)) if ratio.size else 0.0
+
+
+def task_rng(seed: int, name: str) -> np.random.Generator:
+    """A generator determined by the run's ``seed`` and the task's ``name`` alone."""
+    return np.random.default_rng(np.random.SeedSequence([seed, zlib.crc32(name.encode())]))
+
+
+def run_tasks(
+    tasks: Sequence[CheckTask],
+    titles: dict[str, str],
+    seed: int,
+    alpha: float = DEFAULT_FALSE_ALARM_RATE,
+    progress: Callable[[int, int, CheckTask], None] | None = None,
+    extra: dict[str, Any] | None = None,
+) -> VerifyReport:
+    """Run ``tasks``; the Monte Carlo ones share the family-wise rate ``alpha`` equally."""
+    if not 0 < alpha < 1:
+        raise InvalidArgumentError("alpha", alpha, "false-alarm rate must lie in (0, 1)",
+                                   "pass e.g. 1e-4")
+    n_mc = sum(t.method == "monte-carlo" for t in tasks)
+    per_task_alpha = alpha / max(n_mc, 1)
+    start = time.perf_counter()
+    by_claim: dict[str, list[Check]] = {}
+    for i, task in enumerate(tasks):
+        if progress is not None:
+            progress(i, len(tasks), task)
+        check = task.run(task_rng(seed, f"{task.claim}/{task.name}"), per_task_alpha)
+        by_claim.setdefault(task.claim, []).append(check)
+    if progress is not None and tasks:
+        progress(len(tasks), len(tasks), tasks[-1])
+    results = tuple(ClaimResult(cid, titles[cid], tuple(checks)) for cid, checks in
+                    by_claim.items())
+    return VerifyReport(results, seed, alpha, time.perf_counter() - start, n_mc, extra or {})
+
+
+def group(tasks: Iterable[CheckTask]) -> dict[str, list[CheckTask]]:
+    """Tasks by claim id, in order of first appearance."""
+    out: dict[str, list[CheckTask]] = {}
+    for t in tasks:
+        out.setdefault(t.claim, []).append(t)
+    return out

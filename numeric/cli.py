@@ -1,0 +1,115 @@
+"""``dsmw``: the command line of the DSM-weighting verifier.
+
+Heavy modules (SymPy, the checks) are imported inside the subcommands so that
+``dsmw --help`` stays instant. Exit status: 0 success, 1 a check failed or a
+claim was refuted, 2 bad usage or bad input (message, no traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+__all__ = ["main"]
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # argparse exits 2 as well; keep its format
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("dsm-weighting")
+    except PackageNotFoundError:  # running from a source tree that is not installed
+        return "unknown"
+
+
+def _claims_arg(text: str) -> list[str]:
+    return [part for part in text.split(",") if part.strip()]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="dsmw",
+        description="Derive and verify the optimal weighting of denoising score matching "
+        "(claims C1-C9 of THEORY.md) on analytic Gaussian mixtures.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    verify = sub.add_parser("verify", help="run every numerical check of the claims",
+                            description="Check each claim against independent references "
+                            "(exact posterior moments, mpmath quadrature, Monte Carlo).")
+    verify.add_argument("--seed", type=int, default=None,
+                        help="seed of every random draw (default: a fixed seed, reported)")
+    verify.add_argument("--quick", action="store_true", help="a smaller run, e.g. for CI")
+    verify.add_argument("--json", action="store_true", help="print a machine-readable report")
+    verify.add_argument("--claims", type=_claims_arg, default=None, metavar="C1,C2,...",
+                        help="only these claims (comma-separated ids)")
+    verify.add_argument("--alpha", type=float, default=None,
+                        help="family-wise false-alarm rate of the Monte Carlo checks "
+                        "(default 1e-4)")
+    verify.set_defaults(handler=_cmd_verify)
+    return parser
+
+
+def _progress_printer(enabled: bool):
+    if not enabled:
+        return None
+
+    def show(done: int, total: int, task: Any) -> None:
+        label = f"{task.claim}: {task.name}" if done < total else "done"
+        sys.stderr.write(f"\r[{done:>3}/{total}] {label[:70]:<70}")
+        if done >= total:
+            sys.stderr.write("\r" + " " * 80 + "\r")
+        sys.stderr.flush()
+
+    return show
+
+
+def _cmd_verify(args: argparse.Namespace) -> int:
+    from numeric.checks import DEFAULT_SEED, verify
+    from numeric.montecarlo import DEFAULT_FALSE_ALARM_RATE
+
+    seed = DEFAULT_SEED if args.seed is None else args.seed
+    alpha = DEFAULT_FALSE_ALARM_RATE if args.alpha is None else args.alpha
+    progress = _progress_printer(sys.stderr.isatty() and not args.json)
+    report = verify(args.claims, seed=seed, quick=args.quick, alpha=alpha, progress=progress)
+    if args.json:
+        print(json.dumps(report.to_dict(), indent=2))
+    else:
+        from numeric.report import format_verify_report
+
+        print(format_verify_report(report))
+    return EXIT_OK if report.passed else EXIT_FAILED
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "handler", None) is None:
+        parser.print_help()
+        return EXIT_USAGE
+    from numeric._validation import InvalidArgumentError
+
+    try:
+        return int(args.handler(args))
+    except InvalidArgumentError as exc:
+        print(f"dsmw {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("dsmw: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

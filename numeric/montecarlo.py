@@ -1,0 +1,108 @@
+"""Monte Carlo estimators that return a value *with* its error, and calibrated z-tests.
+
+A z-test compares ``m`` estimates with their claimed values at a family-wise
+false-alarm rate ``alpha`` (Bonferroni: each of the ``m`` two-sided tests is
+run at level ``alpha / m``), so a correct formula is rejected with
+probability at most ``alpha`` (asymptotically, by the central limit theorem)
+and a formula off by several standard errors is rejected almost surely.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from statistics import NormalDist
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from numeric._validation import InvalidArgumentError, check_finite_array
+
+__all__ = [
+    "DEFAULT_FALSE_ALARM_RATE",
+    "Estimate",
+    "ZTest",
+    "mean_estimate",
+    "z_test",
+    "z_threshold",
+]
+
+#: Family-wise false-alarm rate of every Monte Carlo check unless told otherwise.
+DEFAULT_FALSE_ALARM_RATE = 1e-4
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A numerical estimate: ``value`` with standard ``error`` (same shape) and its ``method``."""
+
+    value: NDArray[np.float64]
+    error: NDArray[np.float64]
+    method: str
+    n: int = 0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "value", np.asarray(self.value, dtype=np.float64))
+        object.__setattr__(self, "error", np.asarray(self.error, dtype=np.float64))
+
+
+@dataclass(frozen=True)
+class ZTest:
+    """Outcome of a family-wise z-test: worst ``|z|`` against the Bonferroni threshold."""
+
+    max_abs_z: float
+    threshold: float
+    n_tests: int
+    alpha: float
+
+    @property
+    def passed(self) -> bool:
+        return self.max_abs_z <= self.threshold
+
+
+def mean_estimate(samples: ArrayLike, method: str = "monte-carlo") -> Estimate:
+    """Sample mean over axis 0 with its standard error ``std / sqrt(n)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> est = mean_estimate(np.random.default_rng(1).standard_normal((10_000, 2)))
+    >>> bool(np.all(np.abs(est.value) < 5 * est.error))
+    True
+    """
+    data = np.asarray(samples, dtype=np.float64)
+    n = data.shape[0]
+    if n < 2:
+        raise InvalidArgumentError("samples", data.shape, "need at least 2 draws",
+                                   "draw more samples")
+    return Estimate(data.mean(axis=0), data.std(axis=0, ddof=1) / math.sqrt(n), method, n)
+
+
+def z_threshold(alpha: float, n_tests: int) -> float:
+    """Two-sided Bonferroni threshold: ``P(max |Z_i| > t) <= alpha`` for ``n_tests`` normals.
+
+    Examples
+    --------
+    >>> from statistics import NormalDist
+    >>> t = z_threshold(0.05, 1)
+    >>> abs(2 * (1 - NormalDist().cdf(t)) - 0.05) < 1e-12
+    True
+    """
+    if not 0 < alpha < 1:
+        raise InvalidArgumentError("alpha", alpha, "false-alarm rate must lie in (0, 1)",
+                                   "pass e.g. alpha=1e-4")
+    return NormalDist().inv_cdf(1.0 - alpha / (2.0 * n_tests))
+
+
+def z_test(
+    estimate: Estimate, claimed: ArrayLike, alpha: float = DEFAULT_FALSE_ALARM_RATE
+) -> ZTest:
+    """Test every entry of ``estimate`` against ``claimed`` at family-wise rate ``alpha``."""
+    target = check_finite_array("claimed", claimed)
+    value, error = np.broadcast_arrays(estimate.value, estimate.error)
+    target = np.broadcast_to(target, value.shape)
+    # A zero standard error (e.g. a constant integrand) leaves only exact agreement.
+    gap = np.abs(value - target)
+    safe = np.where(error > 0, error, 1.0)
+    z = np.where(error > 0, gap / safe, np.where(gap == 0, 0.0, np.inf))
+    m = int(z.size)
+    return ZTest(float(np.max(z)) if m else 0.0, z_threshold(alpha, max(m, 1)), m, alpha)

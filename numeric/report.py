@@ -1,0 +1,43 @@
+"""Plain-text rendering of check reports (the only place ``numeric`` formats text)."""
+
+from __future__ import annotations
+
+from numeric._checking import Check, VerifyReport
+
+__all__ = ["format_check", "format_verify_report"]
+
+
+def _fmt(x: float) -> str:
+    return f"{x:.2e}" if x == x and abs(x) != float("inf") else str(x)
+
+
+def format_check(check: Check) -> str:
+    """``name  method  error <= tolerance  ok`` on one line."""
+    mark = "ok" if check.passed else "FAIL"
+    relation = "<=" if check.passed else "> "
+    what = "|z|" if check.method == "monte-carlo" else "err"
+    return (f"    {mark:<4} {check.method:<11} {what} {_fmt(check.error)} {relation} "
+            f"{_fmt(check.tolerance)}  {check.name}")
+
+
+def format_verify_report(report: VerifyReport, verbose: bool = False) -> str:
+    """One row per claim (id, title, methods, worst error vs tolerance, status), then totals."""
+    lines = [f"{'claim':<5} {'status':<6} {'checks':>6}  {'worst (error / tolerance)':<26} "
+             f"{'methods':<34} title"]
+    for claim in report.claims:
+        worst = claim.worst()
+        ratio = f"{_fmt(worst.error)} / {_fmt(worst.tolerance)}"
+        status = "PASS" if claim.passed else "FAIL"
+        lines.append(f"{claim.id:<5} {status:<6} {len(claim.checks):>6}  {ratio:<26} "
+                     f"{','.join(claim.methods):<34} {claim.title}")
+        if verbose or not claim.passed:
+            lines.extend(format_check(c) for c in claim.checks if verbose or not c.passed)
+    n_checks = sum(len(c.checks) for c in report.claims)
+    n_failed = sum(not ch.passed for c in report.claims for ch in c.checks)
+    verdict = "all checks passed" if report.passed else f"{n_failed} check(s) FAILED"
+    lines.append("")
+    lines.append(f"{verdict}: {n_checks} checks, {len(report.claims)} claims, "
+                 f"seed {report.seed}, Monte Carlo family-wise false-alarm rate "
+                 f"{report.alpha:g} over {report.monte_carlo_tasks} MC checks, "
+                 f"{report.seconds:.1f} s")
+    return "\n".join(lines)

@@ -24,6 +24,12 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
 
 
+def _derive_errors() -> type[Exception]:
+    from derive._validation import InvalidArgumentError
+
+    return InvalidArgumentError
+
+
 def _version() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
@@ -59,6 +65,16 @@ def build_parser() -> argparse.ArgumentParser:
                         help="family-wise false-alarm rate of the Monte Carlo checks "
                         "(default 1e-4)")
     verify.set_defaults(handler=_cmd_verify)
+
+    derive = sub.add_parser("derive", help="regenerate notes/ from the SymPy derivations",
+                            description="Derive claims C1-C7 with SymPy and write Markdown "
+                            "notes (one file per claim, an index and the weighting table).")
+    derive.add_argument("--order", type=int, default=None,
+                        help="highest order of the order-n derivations (default 4)")
+    derive.add_argument("--out", default="notes", help="output directory (default: notes)")
+    derive.add_argument("--check", action="store_true",
+                        help="write nothing; exit 1 and list the files that would change")
+    derive.set_defaults(handler=_cmd_derive)
     return parser
 
 
@@ -93,6 +109,29 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     return EXIT_OK if report.passed else EXIT_FAILED
 
 
+def _cmd_derive(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from derive.notes import DEFAULT_ORDER, derived_notes
+
+    files = derived_notes(DEFAULT_ORDER if args.order is None else args.order)
+    out = Path(args.out)
+    changed = [name for name, text in files.items()
+               if not (out / name).is_file()
+               or (out / name).read_text(encoding="utf-8") != text]
+    if args.check:
+        for name in changed:
+            print(f"would change: {out / name}")
+        if not changed:
+            print(f"{out}: {len(files)} notes up to date")
+        return EXIT_FAILED if changed else EXIT_OK
+    out.mkdir(parents=True, exist_ok=True)
+    for name in changed:
+        (out / name).write_text(files[name], encoding="utf-8")
+    print(f"{out}: wrote {len(changed)} of {len(files)} notes")
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -103,7 +142,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         return int(args.handler(args))
-    except InvalidArgumentError as exc:
+    except (InvalidArgumentError, _derive_errors()) as exc:
         print(f"dsmw {args.command}: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:

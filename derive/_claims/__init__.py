@@ -1,0 +1,1 @@
+"""One module per claim of THEORY.md; each exposes ``derive_cN(...) -> Claim``."""

@@ -1,0 +1,67 @@
+"""C7 — for Gaussian data the optimal weight is EDM's loss weight.
+
+``p_sigma`` of ``N(mu, s^2)`` data is found by SymPy as the convolution integral;
+its curvature is constant, so ``W* = 1/(1/sigma^2 + h)`` is the same at every
+``x~``. EDM weights the denoiser loss ``||D - x||^2`` by
+``(sigma^2 + sigma_data^2) / (sigma sigma_data)^2``; with Tweedie's
+``D = x~ + sigma^2 s`` and ``T_1 = (x - x~)/sigma^2`` we get
+``D - x = sigma^2 (s - T_1)``, so in score space the EDM weight is
+``lambda_EDM sigma^4``, equal to ``W*`` at ``sigma_data = s``.
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from derive.claim import Claim, confirm, define
+from derive.symbols import s_data, sigma, sigma_data, x, x_tilde
+
+__all__ = ["derive_c7", "gaussian_data_optimal_weight"]
+
+
+def gaussian_data_optimal_weight() -> tuple[sp.Expr, list]:
+    """``W*`` for ``N(mu, s_d^2)`` data from the convolution integral, with the steps."""
+    mu = sp.Symbol("mu", real=True)
+    prior = sp.exp(-(x - mu) ** 2 / (2 * s_data**2)) / sp.sqrt(2 * sp.pi * s_data**2)
+    kernel = sp.exp(-(x_tilde - x) ** 2 / (2 * sigma**2)) / sp.sqrt(2 * sp.pi * sigma**2)
+    p_sigma = sp.simplify(sp.integrate(prior * kernel, (x, -sp.oo, sp.oo), conds="none"))
+    var = s_data**2 + sigma**2
+    curvature = sp.simplify(sp.diff(sp.log(p_sigma), x_tilde, 2))
+    weight = sp.simplify(1 / (1 / sigma**2 + curvature))
+    steps = [
+        confirm(p_sigma, sp.exp(-(x_tilde - mu) ** 2 / (2 * var)) / sp.sqrt(2 * sp.pi * var),
+                "p_sigma = N(mu, s_d^2 + sigma^2) by the convolution integral"),
+        confirm(curvature, -1 / var, "h = (log p_sigma)'' = -1/(s_d^2 + sigma^2), constant"),
+        confirm(weight, sigma**2 * (sigma**2 + s_data**2) / s_data**2,
+                "W* = 1/(1/sigma^2 + h) = sigma^2 (sigma^2 + s_d^2)/s_d^2"),
+    ]
+    return weight, steps
+
+
+def derive_c7() -> Claim:
+    weight, steps = gaussian_data_optimal_weight()
+    score, target = sp.symbols("s T_1", real=True)
+    denoiser = x_tilde + sigma**2 * score  # Tweedie
+    t_1 = (x - x_tilde) / sigma**2
+    lam_edm = (sigma**2 + sigma_data**2) / (sigma * sigma_data) ** 2
+    steps.append(confirm(denoiser - x, sigma**2 * (score - t_1),
+                         "Tweedie: D - x = sigma^2 (s - T_1), so ||D - x||^2 = "
+                         "sigma^4 ||s - T_1||^2", method="expand"))
+    steps.append(define("EDM weight on the denoiser loss", sp.Eq(sp.Symbol(r"\lambda_{EDM}"),
+                                                                  lam_edm)))
+    steps.append(confirm((lam_edm * sigma**4).subs(sigma_data, s_data), weight,
+                         "score-space EDM weight lambda_EDM sigma^4 = W* at sigma_data = s_d"))
+    steps.append(confirm(sp.series(weight, sigma, 0, 4).removeO(), sigma**2,
+                         "its first-order term is sigma^2, the heuristic", method="expand"))
+    return Claim(
+        id="C7",
+        title="EDM correspondence for Gaussian data",
+        statement=sp.Eq(sp.Symbol("W^*"), sigma**2 * (sigma**2 + s_data**2) / s_data**2),
+        steps=tuple(steps),
+        proved=True,
+        assumptions=("Gaussian data N(mu, s_d^2) and Gaussian noise, d = 1 (the isotropic "
+                     "d-dimensional case is the same per coordinate)",),
+        numeric=("W* of a one-component mixture against sigma^2 (sigma^2 + s^2)/s^2 at random "
+                 "points (numeric)",),
+        results={"W*": weight},
+    )

@@ -1,0 +1,181 @@
+"""Noise families as data: a density in the standardised noise ``E``, nothing else.
+
+From the density alone SymPy derives the noise score ``psi = (log q)'``, the
+Fisher information ``I_q = E_q[psi^2]``, the derivative ratios ``q^(n)/q`` and
+their second moments. Families differ only in their data (density,
+parameters, and optional hints that help SymPy integrate: a quantile function
+for a change of variables to ``(0, 1)``, or a scale for the substitution
+``E = sqrt(scale * w)`` of symmetric densities).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+import sympy as sp
+
+from derive._validation import InvalidArgumentError
+from derive.symbols import E, nu, u
+
+__all__ = ["NOISE_FAMILIES", "NoiseFamily", "custom_noise", "noise_family"]
+
+_w = sp.Symbol("w", positive=True)
+
+
+@dataclass(frozen=True)
+class NoiseFamily:
+    """A noise distribution on the real line, by its density ``q(E)``.
+
+    Examples
+    --------
+    >>> noise_family("gaussian").fisher_information()
+    1
+    >>> noise_family("logistic").fisher_information()
+    1/3
+    """
+
+    name: str
+    density: sp.Expr
+    parameters: tuple[sp.Symbol, ...] = ()
+    quantile: sp.Expr | None = None
+    symmetric: bool = False
+    substitution_scale: sp.Expr = sp.Integer(1)
+
+    def psi(self) -> sp.Expr:
+        """Noise score ``psi(E) = q'(E) / q(E)``."""
+        return _simplify(sp.diff(sp.log(self.density), E))
+
+    def derivative_ratio(self, n: int) -> sp.Expr:
+        """``q^(n)(E) / q(E)``."""
+        return _simplify(sp.diff(self.density, E, n) / self.density)
+
+    def expectation(self, f: sp.Expr) -> sp.Expr:
+        """``E_q[f(E)]`` by SymPy integration, trying the family's hints first."""
+        return _expectation(self, sp.sympify(f))
+
+    def normalisation(self) -> sp.Expr:
+        """``integral q`` (must be 1)."""
+        return self.expectation(sp.Integer(1))
+
+    def fisher_information(self) -> sp.Expr:
+        """``I_q = E_q[psi(E)^2]``."""
+        return self.expectation(self.psi() ** 2)
+
+    def score_moment(self, n: int) -> sp.Expr:
+        """``E_q[(q^(n)/q)^2]``, the order-``n`` analogue of ``I_q``."""
+        return self.expectation(self.derivative_ratio(n) ** 2)
+
+
+def _simplify(expr: sp.Expr) -> sp.Expr:
+    return sp.simplify(sp.gammasimp(expr))
+
+
+def _done(result: sp.Expr) -> bool:
+    return not (result.has(sp.Integral) or result.has(sp.meijerg) or result.has(sp.nan))
+
+
+def _expectation(family: NoiseFamily, f: sp.Expr) -> sp.Expr:
+    integrand = f * family.density
+    attempts = []
+    if family.quantile is not None:
+        # Change of variables E = F^-1(u): dF = q dE, so E_q[f] = int_0^1 f(F^-1(u)) du.
+        attempts.append(lambda: sp.integrate(
+            sp.simplify(f.subs(E, family.quantile).rewrite(sp.exp)), (u, 0, 1)))
+    if family.symmetric and sp.simplify(integrand.subs(E, -E) - integrand) == 0:
+        # Even integrand: 2 * int_0^oo, with E = sqrt(c w) turning it into a Beta integral.
+        root = sp.sqrt(family.substitution_scale * _w)
+        attempts.append(lambda: 2 * sp.integrate(
+            sp.powsimp(sp.simplify(integrand.subs(E, root) * sp.diff(root, _w)), force=True),
+            (_w, 0, sp.oo), conds="none"))
+    attempts.append(lambda: sp.integrate(integrand, (E, -sp.oo, sp.oo), conds="none"))
+    last = None
+    for attempt in attempts:
+        last = attempt()
+        if _done(last):
+            return _simplify(sp.gammasimp(sp.expand_func(last)))
+    raise InvalidArgumentError(
+        "noise", family.name, f"SymPy could not integrate E_q[{f}] (got {last})",
+        "give the family a quantile function or a substitution hint",
+    )
+
+
+def _gaussian() -> NoiseFamily:
+    return NoiseFamily("gaussian", sp.exp(-(E**2) / 2) / sp.sqrt(2 * sp.pi), symmetric=True,
+                       substitution_scale=sp.Integer(2))
+
+
+def _logistic() -> NoiseFamily:
+    return NoiseFamily("logistic", sp.exp(-E) / (1 + sp.exp(-E)) ** 2,
+                       quantile=sp.log(u / (1 - u)), symmetric=True)
+
+
+def _student_t(dof: sp.Expr = nu) -> NoiseFamily:
+    density = (sp.gamma((dof + 1) / 2) / (sp.sqrt(dof * sp.pi) * sp.gamma(dof / 2))
+               * (1 + E**2 / dof) ** (-(dof + 1) / 2))
+    params = (dof,) if isinstance(dof, sp.Symbol) else ()
+    name = "student_t" if params else f"student_t:{dof}"
+    return NoiseFamily(name, density, params, symmetric=True, substitution_scale=dof)
+
+
+NOISE_FAMILIES = {"gaussian": _gaussian, "logistic": _logistic, "student_t": _student_t}
+
+
+@cache
+def noise_family(spec: str = "gaussian") -> NoiseFamily:
+    """A registered family: ``gaussian``, ``logistic``, ``student_t`` (symbolic ``nu``)
+    or ``student_t:NU`` (a number ``NU > 0``).
+
+    Examples
+    --------
+    >>> from derive.symbols import nu
+    >>> noise_family("student_t").fisher_information() == (nu + 1) / (nu + 3)
+    True
+    """
+    name, _, arg = str(spec).strip().partition(":")
+    if name not in NOISE_FAMILIES:
+        raise InvalidArgumentError("noise", spec, "unknown noise family",
+                                   f"choose one of {', '.join(NOISE_FAMILIES)} "
+                                   "(student_t:NU for fixed degrees of freedom)")
+    if not arg:
+        return NOISE_FAMILIES[name]()
+    if name != "student_t":
+        raise InvalidArgumentError("noise", spec, f"{name} takes no parameter",
+                                   f"write just '{name}'")
+    try:
+        dof = sp.nsimplify(sp.sympify(arg, rational=True))
+    except (sp.SympifyError, TypeError, ValueError):
+        dof = None
+    if dof is None or not dof.is_number or not dof.is_positive:
+        raise InvalidArgumentError("noise", spec, "degrees of freedom must be a number > 0",
+                                   "write e.g. student_t:5")
+    return _student_t(dof)
+
+
+def custom_noise(density: sp.Expr | str, name: str = "custom") -> NoiseFamily:
+    """A user-supplied noise density in the variable ``E``; must integrate to one.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from derive.symbols import E
+    >>> laplace_like = custom_noise(sp.exp(-E**2) / sp.sqrt(sp.pi))  # N(0, 1/2)
+    >>> laplace_like.fisher_information()
+    2
+    """
+    if isinstance(density, str):
+        from derive.parsing import parse_expression
+
+        density = parse_expression(density, {"E": E}, argument="density")
+    expr = sp.sympify(density)
+    extra = expr.free_symbols - {E}
+    if extra:
+        raise InvalidArgumentError("density", expr,
+                                   f"unknown symbols {sorted(map(str, extra))}",
+                                   "write the density in the standardised noise E only")
+    family = NoiseFamily(name, expr, symmetric=bool(sp.simplify(expr.subs(E, -E) - expr) == 0))
+    total = family.normalisation()
+    if sp.simplify(total - 1) != 0:
+        raise InvalidArgumentError("density", expr, f"integrates to {total}, not 1",
+                                   "divide the density by its integral")
+    return family

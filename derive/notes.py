@@ -1,0 +1,19 @@
+"""The notes ``dsmw derive`` writes: file name -> text (no I/O here)."""
+
+from __future__ import annotations
+
+from derive import claims, weightings
+from derive.render import render_claim, render_index, render_weightings
+
+__all__ = ["DEFAULT_ORDER", "derived_notes"]
+
+DEFAULT_ORDER = 4
+
+
+def derived_notes(max_order: int = DEFAULT_ORDER) -> dict[str, str]:
+    """``{"index.md": ..., "C1.md": ..., "weightings.md": ...}``, deterministic."""
+    all_claims = claims(max_order)
+    files = {"index.md": render_index(all_claims, max_order)}
+    files.update({f"{c.id}.md": render_claim(c) for c in all_claims})
+    files["weightings.md"] = render_weightings(weightings())
+    return files

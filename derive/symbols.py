@@ -1,0 +1,67 @@
+"""Every SymPy symbol of the derivations, defined once.
+
+``m(k)`` is the derivative ratio ``m_k = p_sigma^(k)(x~) / p_sigma(x~)`` at the
+noisy point; ``m(0) = 1``. ``s`` is the score ``m_1`` and ``h`` is
+``(log p_sigma)''`` at ``x~``.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import sympy as sp
+
+__all__ = [
+    "E",
+    "J",
+    "gamma",
+    "h",
+    "k_p2",
+    "m",
+    "nu",
+    "s",
+    "s_data",
+    "sigma",
+    "sigma_data",
+    "t",
+    "u",
+    "x",
+    "x_tilde",
+]
+
+sigma = sp.Symbol("sigma", positive=True)
+"""Noise level ``sigma > 0``."""
+x = sp.Symbol("x", real=True)
+"""Clean data point."""
+x_tilde = sp.Symbol("xt", real=True)
+"""Noisy point ``x~``."""
+E = sp.Symbol("E", real=True)
+"""Standardised noise ``E = (x~ - x) / sigma``."""
+u = sp.Symbol("u", positive=True)
+"""Auxiliary integration variable."""
+t = sp.Symbol("t", positive=True)
+"""Heat-flow time ``t = sigma^2``."""
+s = sp.Symbol("s", real=True)
+"""Score ``m_1 = (log p_sigma)'`` at ``x~``."""
+h = sp.Symbol("h", real=True)
+"""Curvature ``(log p_sigma)''`` at ``x~``."""
+J = sp.Symbol("J", positive=True)
+"""Fisher information of the data (location family)."""
+nu = sp.Symbol("nu", positive=True)
+"""Student-t degrees of freedom."""
+s_data = sp.Symbol("s_d", positive=True)
+"""Standard deviation of Gaussian data ``N(mu, s_d^2)``."""
+sigma_data = sp.Symbol("sigma_data", positive=True)
+"""EDM's ``sigma_data``."""
+gamma = sp.Symbol("gamma", positive=True)
+"""Min-SNR-gamma / P2 exponent."""
+k_p2 = sp.Symbol("k", positive=True)
+"""P2's offset ``k``."""
+
+
+@cache
+def m(k: int) -> sp.Expr:
+    """``m_k = p_sigma^(k) / p_sigma`` at ``x~`` (``m_0 = 1``)."""
+    if k == 0:
+        return sp.Integer(1)
+    return sp.Symbol(f"m{k}", real=True)

@@ -40,7 +40,7 @@ class NoiseFamily:
     parameters: tuple[sp.Symbol, ...] = ()
     quantile: sp.Expr | None = None
     symmetric: bool = False
-    substitution_scale: sp.Expr = sp.Integer(1)
+    substitution_scale: sp.Expr = sp.S.One
 
     def psi(self) -> sp.Expr:
         """Noise score ``psi(E) = q'(E) / q(E)``."""

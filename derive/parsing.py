@@ -82,7 +82,8 @@ def parse_expression(
                 raise _refuse(text, f"name '{name}' is not allowed", hint, argument)
             if name not in allowed:
                 raise _refuse(text, f"unknown symbol '{name}'", hint, argument)
-        if token.type == tokenize.NUMBER and previous is not None and previous.type == tokenize.NAME:
+        after_name = previous is not None and previous.type == tokenize.NAME
+        if token.type == tokenize.NUMBER and after_name:
             raise _refuse(text, f"could not parse near '{token.string}'", hint, argument)
         previous = token
     try:

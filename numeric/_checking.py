@@ -48,6 +48,12 @@ class Check:
     passed: bool
     detail: str = ""
 
+    def __post_init__(self) -> None:
+        # Plain Python scalars, so reports serialise to JSON as they are.
+        object.__setattr__(self, "error", float(self.error))
+        object.__setattr__(self, "tolerance", float(self.tolerance))
+        object.__setattr__(self, "passed", bool(self.passed))
+
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "method": self.method, "error": self.error,
                 "tolerance": self.tolerance, "passed": self.passed, "detail": self.detail}

@@ -171,6 +171,18 @@ def _posterior_draws_task(name: str, quick: bool):
 _TASK_FACTORIES["MIX"] = mixture_tasks
 
 
+def _register_claims() -> None:
+    from numeric.claim_checks import CLAIM_TITLES as titles
+    from numeric.claim_checks import claim_tasks
+
+    for cid, title in titles.items():
+        CLAIM_TITLES[cid] = title
+        _TASK_FACTORIES[cid] = lambda quick, cid=cid: claim_tasks(quick)[cid]
+
+
+_register_claims()
+
+
 def tasks(claims: Iterable[str] | None = None, quick: bool = False) -> list[CheckTask]:
     """The tasks of the selected claims (all by default), in report order."""
     selected = _select(claims)

@@ -6,7 +6,8 @@ weighted M-estimator's asymptotic variance is ``B / A^2`` with
 ``A = sum w_i J_i^2`` and ``B = sum w_i^2 J_i^2 Sigma_i``. Lagrange's identity
 with ``a_i = w_i J_i sqrt(Sigma_i)`` and ``b_i = J_i / sqrt(Sigma_i)`` gives
 
-``B * sum J_i^2/Sigma_i - A^2 = sum_{i<j} J_i^2 J_j^2 (w_i Sigma_i - w_j Sigma_j)^2 / (Sigma_i Sigma_j)``,
+``B * sum J_i^2/Sigma_i - A^2``
+``= sum_{i<j} J_i^2 J_j^2 (w_i Sigma_i - w_j Sigma_j)^2 / (Sigma_i Sigma_j)``,
 
 a sum of squares that vanishes iff ``w_i Sigma_i`` is constant, i.e. ``w ∝ 1/Sigma``.
 """

@@ -40,7 +40,7 @@ def gaussian_data_optimal_weight() -> tuple[sp.Expr, list]:
 
 def derive_c7() -> Claim:
     weight, steps = gaussian_data_optimal_weight()
-    score, target = sp.symbols("s T_1", real=True)
+    score = sp.Symbol("s", real=True)
     denoiser = x_tilde + sigma**2 * score  # Tweedie
     t_1 = (x - x_tilde) / sigma**2
     lam_edm = (sigma**2 + sigma_data**2) / (sigma * sigma_data) ** 2

@@ -55,6 +55,19 @@ def _hermite_expectations(gm, x_tilde, sigma, n):
     return np.sum(r * first, axis=-1), np.sum(r * second, axis=-1)
 
 
+def _arguments(mixture: GaussianMixture, x_tilde: ArrayLike, sigma: float, order: int,
+               noise: str) -> tuple[float, int, Array]:
+    """Validated ``(sigma, order, points)``; orders > 1 need d = 1."""
+    _check_gaussian(noise)
+    s = check_sigma(sigma)
+    n = check_order(order)
+    points = check_points("x_tilde", x_tilde, mixture.dim)
+    if mixture.dim > 1 and n != 1:
+        raise InvalidArgumentError("order", order, "orders > 1 need d = 1",
+                                   "use a one-dimensional mixture or order=1")
+    return s, n, points
+
+
 def _check_gaussian(noise: str) -> None:
     if noise != "gaussian":
         raise InvalidArgumentError(
@@ -78,14 +91,8 @@ def conditional_mean(
     >>> bool(np.allclose(conditional_mean(gm, x, 0.5, 2), gm.noised(0.5).derivative_ratio(x, 2)))
     True
     """
-    _check_gaussian(noise)
-    s = check_sigma(sigma)
-    n = check_order(order)
-    points = check_points("x_tilde", x_tilde, mixture.dim)
+    s, n, points = _arguments(mixture, x_tilde, sigma, order, noise)
     if mixture.dim > 1:
-        if n != 1:
-            raise InvalidArgumentError("order", order, "orders > 1 need d = 1",
-                                       "use a one-dimensional mixture or order=1")
         mean, _ = mixture.posterior_moments(points, s)
         return (mean - points) / s**2
     first, _ = _hermite_expectations(mixture, points, s, n)
@@ -97,14 +104,8 @@ def conditional_covariance(
     noise: str = "gaussian",
 ) -> Array:
     """``Cov[T_n | x~]`` exactly: scalars (...) for d = 1, ``(..., d, d)`` for order 1, d > 1."""
-    _check_gaussian(noise)
-    s = check_sigma(sigma)
-    n = check_order(order)
-    points = check_points("x_tilde", x_tilde, mixture.dim)
+    s, n, points = _arguments(mixture, x_tilde, sigma, order, noise)
     if mixture.dim > 1:
-        if n != 1:
-            raise InvalidArgumentError("order", order, "orders > 1 need d = 1",
-                                       "use a one-dimensional mixture or order=1")
         _, cov = mixture.posterior_moments(points, s)
         return cov / s**4
     if n == 1:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 import zlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -186,10 +186,3 @@ def run_tasks(
                     by_claim.items())
     return VerifyReport(results, seed, alpha, time.perf_counter() - start, n_mc, extra or {})
 
-
-def group(tasks: Iterable[CheckTask]) -> dict[str, list[CheckTask]]:
-    """Tasks by claim id, in order of first appearance."""
-    out: dict[str, list[CheckTask]] = {}
-    for t in tasks:
-        out.setdefault(t.claim, []).append(t)
-    return out

@@ -18,7 +18,7 @@ from numeric.moments import (
     expected_over_noisy,
     fisher_information,
 )
-from numeric.montecarlo import Estimate, z_test
+from numeric.montecarlo import concatenate, moment_estimate, z_test
 
 __all__ = ["CLAIM_TITLES", "claim_tasks"]
 
@@ -82,7 +82,7 @@ def _c1_c2_monte_carlo(quick: bool):
     orders = (1, 2, 3)
 
     def run(rng, alpha) -> Check:
-        values, errors, claimed = [], [], []
+        estimates, claimed = [], []
         gm = example("two-mode-1d")
         for sigma in (0.3, 1.0):
             for x in _points("two-mode-1d")[::3]:
@@ -91,12 +91,9 @@ def _c1_c2_monte_carlo(quick: bool):
                     mean = float(evaluate(derive.conditional_mean(n), gm, x[None], sigma)[0])
                     cov = float(evaluate(derive.conditional_covariance(n), gm, x[None],
                                          sigma)[0])
-                    centred_sq = (t_n - mean) ** 2
-                    values += [t_n.mean(), centred_sq.mean()]
-                    errors += [t_n.std(ddof=1) / np.sqrt(count),
-                               centred_sq.std(ddof=1) / np.sqrt(count)]
+                    estimates.append(moment_estimate(t_n[:, None], [mean]))
                     claimed += [mean, cov]
-        test = z_test(Estimate(values, errors, "monte-carlo", count), claimed, alpha)
+        test = z_test(concatenate(estimates), claimed, alpha)
         return Check("T_n draws: mean m_n and variance Sigma_n", "monte-carlo", test.max_abs_z,
                      test.threshold, test.passed,
                      f"{test.n_tests} z-tests, {count} exact posterior draws each, "

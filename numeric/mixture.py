@@ -48,6 +48,11 @@ def log_softmax(a: Array, axis: int = -1) -> Array:
     return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
 
 
+def _compose(eigenvectors: Array, eigenvalues: Array) -> Array:
+    """``U_k diag(lambda_k) U_k^T`` for every component: ``(K, d, d)``."""
+    return np.einsum("kij,kj,klj->kil", eigenvectors, eigenvalues, eigenvectors)
+
+
 def hermite_e(n: int, z: Array) -> Array:
     """Probabilists' Hermite polynomial ``He_n(z)`` by the three-term recurrence.
 
@@ -179,8 +184,7 @@ class GaussianMixture:
     @property
     def covariances(self) -> Array:
         """Component covariances, shape ``(K, d, d)``."""
-        u, lam = self._eigenvectors, self._eigenvalues
-        return np.einsum("kij,kj,klj->kil", u, lam, u)
+        return _compose(self._eigenvectors, self._eigenvalues)
 
     @property
     def eigenvalues(self) -> Array:
@@ -218,8 +222,7 @@ class GaussianMixture:
         return np.einsum("kij,...kj->...ki", self._eigenvectors, y)
 
     def _precisions(self, lam: Array) -> Array:
-        u = self._eigenvectors
-        return np.einsum("kij,kj,klj->kil", u, 1.0 / lam, u)
+        return _compose(self._eigenvectors, 1.0 / lam)
 
     def responsibilities(self, x: ArrayLike) -> Array:
         """Posterior component probabilities ``r_k(x) ∝ w_k N_k(x)``, shape ``(..., K)``."""
@@ -363,8 +366,7 @@ class GaussianMixture:
         r = np.exp(log_r)
         mean = np.einsum("...k,...ki->...i", r, means)
         centred = means - mean[..., None, :]
-        u = self._eigenvectors
-        component_cov = np.einsum("kij,kj,klj->kil", u, post_eigenvalues, u)
+        component_cov = _compose(self._eigenvectors, post_eigenvalues)
         cov = np.einsum("...k,kij->...ij", r, component_cov) + np.einsum(
             "...k,...ki,...kj->...ij", r, centred, centred
         )

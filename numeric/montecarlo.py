@@ -22,7 +22,9 @@ __all__ = [
     "DEFAULT_FALSE_ALARM_RATE",
     "Estimate",
     "ZTest",
+    "concatenate",
     "mean_estimate",
+    "moment_estimate",
     "z_test",
     "z_threshold",
 ]
@@ -75,6 +77,33 @@ def mean_estimate(samples: ArrayLike, method: str = "monte-carlo") -> Estimate:
         raise InvalidArgumentError("samples", data.shape, "need at least 2 draws",
                                    "draw more samples")
     return Estimate(data.mean(axis=0), data.std(axis=0, ddof=1) / math.sqrt(n), method, n)
+
+
+def moment_estimate(draws: ArrayLike, mean: ArrayLike) -> Estimate:
+    """Estimates of the mean and of the covariance about a *known* ``mean``, flattened.
+
+    With the mean known, the products ``(x - mean)(x - mean)^T`` are i.i.d. with
+    expectation ``Cov``, so one sample mean (with its standard error) tests both.
+    Compare with ``concatenate([mean, cov.ravel()])``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> est = moment_estimate(np.random.default_rng(2).standard_normal((20_000, 2)), [0.0, 0.0])
+    >>> bool(np.all(np.abs(est.value - [0, 0, 1, 0, 0, 1]) < 5 * est.error))
+    True
+    """
+    data = np.asarray(draws, dtype=np.float64)
+    centred = data - np.asarray(mean, dtype=np.float64)
+    products = np.einsum("ni,nj->nij", centred, centred).reshape(data.shape[0], -1)
+    return mean_estimate(np.hstack([data, products]))
+
+
+def concatenate(estimates: list[Estimate]) -> Estimate:
+    """One flat estimate from several (values and errors side by side)."""
+    return Estimate(np.concatenate([np.ravel(e.value) for e in estimates]),
+                    np.concatenate([np.ravel(e.error) for e in estimates]),
+                    estimates[0].method, min(e.n for e in estimates))
 
 
 def z_threshold(alpha: float, n_tests: int) -> float:

@@ -7,6 +7,7 @@ draws); see the claim modules for what is compared with what.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
@@ -164,7 +165,7 @@ def _register_claims() -> None:
 
     for cid, title in titles.items():
         CLAIM_TITLES[cid] = title
-        _TASK_FACTORIES[cid] = lambda quick, cid=cid: claim_tasks(quick)[cid]
+        _TASK_FACTORIES[cid] = functools.partial(claim_tasks, cid)
 
 
 _register_claims()

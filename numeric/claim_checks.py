@@ -37,6 +37,7 @@ CLAIM_TITLES = {
 #: leaves three digits of margin while a wrong coefficient is off by O(1).
 EXACT_TOL = 1e-8
 ONE_D = ("two-mode-1d", "three-mode-1d")
+MULTI_D = ("anisotropic-2d", "two-mode-3d")
 SIGMAS = (0.1, 0.6, 2.0)
 
 
@@ -46,26 +47,37 @@ def _points(name: str) -> np.ndarray:
     return np.linspace(lo, hi, 9)[:, None]
 
 
+def _exact_sweep(orders, rng, one_d, multi_d) -> float:
+    """Worst relative error of ``one_d(gm, x, sigma, n)`` over the 1-D mixtures, noise levels
+    and ``orders``, and of ``multi_d(gm, x, sigma)`` (order 1) on the d = 2, 3 mixtures.
+
+    Each callback returns ``(formula, reference, floor)`` for :func:`relative_error`.
+    """
+    errors = []
+    for name in ONE_D:
+        gm, x = example(name), _points(name)
+        for sigma in SIGMAS:
+            errors += [relative_error(*one_d(gm, x, sigma, n)) for n in orders]
+    for name in MULTI_D:
+        gm = example(name)
+        x = gm.sample(20, rng)
+        errors += [relative_error(*multi_d(gm, x, sigma)) for sigma in SIGMAS]
+    return max(errors)
+
+
 def _c1_exact(quick: bool):
     orders = range(1, 5 if quick else 7)
 
+    def one_d(gm, x, sigma, n):
+        return (evaluate(derive.conditional_mean(n), gm, x, sigma),
+                conditional_mean(gm, x, sigma, n), sigma ** (-n))
+
+    def multi_d(gm, x, sigma):
+        # E[T_1 | x~] = score of p_sigma vs (E[X|x~] - x~)/sigma^2.
+        return gm.noised(sigma).score(x), conditional_mean(gm, x, sigma), 1 / sigma
+
     def run(rng, alpha) -> Check:
-        errors = []
-        for name in ONE_D:
-            gm, x = example(name), _points(name)
-            for sigma in SIGMAS:
-                for n in orders:
-                    formula = evaluate(derive.conditional_mean(n), gm, x, sigma)
-                    reference = conditional_mean(gm, x, sigma, n)
-                    errors.append(relative_error(formula, reference, sigma ** (-n)))
-        # d > 1, order 1: E[T_1 | x~] = score of p_sigma vs (E[X|x~] - x~)/sigma^2.
-        for name in ("anisotropic-2d", "two-mode-3d"):
-            gm = example(name)
-            x = gm.sample(20, rng)
-            for sigma in SIGMAS:
-                errors.append(relative_error(gm.noised(sigma).score(x),
-                                             conditional_mean(gm, x, sigma), 1 / sigma))
-        err = max(errors)
+        err = _exact_sweep(orders, rng, one_d, multi_d)
         return Check(f"m_n vs exact posterior Hermite moments, n <= {max(orders)}", "exact",
                      err, EXACT_TOL, err <= EXACT_TOL, "1-D any order; d = 2, 3 order 1")
     return run
@@ -104,24 +116,17 @@ def _c1_c2_monte_carlo(quick: bool):
 def _c2_exact(quick: bool):
     orders = range(1, 4 if quick else 6)
 
+    def one_d(gm, x, sigma, n):
+        return (evaluate(derive.conditional_covariance(n), gm, x, sigma),
+                conditional_covariance(gm, x, sigma, n),
+                float(sp.factorial(n)) * sigma ** (-2 * n))
+
+    def multi_d(gm, x, sigma):
+        return (np.eye(gm.dim) / sigma**2 + gm.noised(sigma).hessian(x),
+                conditional_covariance(gm, x, sigma), sigma**-2)
+
     def run(rng, alpha) -> Check:
-        errors = []
-        for name in ONE_D:
-            gm, x = example(name), _points(name)
-            for sigma in SIGMAS:
-                for n in orders:
-                    formula = evaluate(derive.conditional_covariance(n), gm, x, sigma)
-                    reference = conditional_covariance(gm, x, sigma, n)
-                    scale = float(sp.factorial(n)) * sigma ** (-2 * n)
-                    errors.append(relative_error(formula, reference, scale))
-        for name in ("anisotropic-2d", "two-mode-3d"):
-            gm = example(name)
-            x = gm.sample(20, rng)
-            for sigma in SIGMAS:
-                formula = np.eye(gm.dim) / sigma**2 + gm.noised(sigma).hessian(x)
-                errors.append(relative_error(formula, conditional_covariance(gm, x, sigma),
-                                             sigma**-2))
-        err = max(errors)
+        err = _exact_sweep(orders, rng, one_d, multi_d)
         return Check(f"Sigma_n vs exact posterior moments, n <= {max(orders)}", "exact", err,
                      EXACT_TOL, err <= EXACT_TOL, "1-D any order; I/sigma^2 + H in d = 2, 3")
     return run
@@ -251,19 +256,21 @@ def _c7_edm(quick: bool):
     return run
 
 
-def claim_tasks(quick: bool) -> dict[str, list[CheckTask]]:
-    """Tasks by claim id."""
-    factories = {
-        "C1": [("mean vs exact", "exact", _c1_exact),
-               ("mean and variance vs Monte Carlo", "monte-carlo", _c1_c2_monte_carlo)],
-        "C2": [("covariance vs exact", "exact", _c2_exact),
-               ("heteroskedasticity", "exact", _c2_heteroskedastic)],
-        "C3": [("Cauchy-Schwarz", "exact", _c3_cauchy_schwarz)],
-        "C4": [("expected-weight rate", "rate", _c4_rate),
-               ("order-n heuristic", "rate", _c4_heuristic_orders)],
-        "C5": [("expected covariance", "quadrature", _c5_expected_covariance)],
-        "C6": [("Jensen", "quadrature", _c6_jensen)],
-        "C7": [("EDM", "exact", _c7_edm)],
-    }
-    return {cid: [CheckTask(cid, name, method, make(quick)) for name, method, make in items]
-            for cid, items in factories.items()}
+_FACTORIES = {
+    "C1": [("mean vs exact", "exact", _c1_exact),
+           ("mean and variance vs Monte Carlo", "monte-carlo", _c1_c2_monte_carlo)],
+    "C2": [("covariance vs exact", "exact", _c2_exact),
+           ("heteroskedasticity", "exact", _c2_heteroskedastic)],
+    "C3": [("Cauchy-Schwarz", "exact", _c3_cauchy_schwarz)],
+    "C4": [("expected-weight rate", "rate", _c4_rate),
+           ("order-n heuristic", "rate", _c4_heuristic_orders)],
+    "C5": [("expected covariance", "quadrature", _c5_expected_covariance)],
+    "C6": [("Jensen", "quadrature", _c6_jensen)],
+    "C7": [("EDM", "exact", _c7_edm)],
+}
+
+
+def claim_tasks(claim: str, quick: bool) -> list[CheckTask]:
+    """The tasks of one claim (``C1`` .. ``C7``)."""
+    return [CheckTask(claim, name, method, make(quick)) for name, method, make in
+            _FACTORIES[claim]]

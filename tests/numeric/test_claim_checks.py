@@ -39,3 +39,21 @@ def test_exact_mean_check_rejects_a_sign_error() -> None:
     x = np.linspace(-3, 3, 9)[:, None]
     wrong = -gm.noised(0.6).derivative_ratio(x, 3)
     assert relative_error(wrong, conditional_mean(gm, x, 0.6, 3), 0.6**-3) > 1e3 * EXACT_TOL
+
+
+def test_exact_sweep_rejects_a_covariance_without_the_factorial() -> None:
+    # The sweep behind the C2 check, fed the order-2 covariance with 2! replaced by 1.
+    from derive import m, sigma
+    from numeric.claim_checks import _exact_sweep
+    from numeric.formula import evaluate
+
+    wrong = m(4) + 4 * m(2) / sigma**2 + 1 / sigma**4 - m(2) ** 2
+
+    def one_d(gm, x, s, n):
+        return evaluate(wrong, gm, x, s), conditional_covariance(gm, x, s, 2), 2 * s**-4
+
+    def multi_d(gm, x, s):
+        return conditional_covariance(gm, x, s), conditional_covariance(gm, x, s), 0.0
+
+    err = _exact_sweep([2], np.random.default_rng(0), one_d, multi_d)
+    assert err > 1e3 * EXACT_TOL

@@ -20,8 +20,6 @@ from numeric.mixture import GaussianMixture
 __all__ = [
     "conditional_covariance",
     "conditional_mean",
-    "expected_over_noisy",
-    "fisher_information",
     "optimal_weight",
 ]
 
@@ -55,10 +53,9 @@ def _hermite_expectations(gm, x_tilde, sigma, n):
     return np.sum(r * first, axis=-1), np.sum(r * second, axis=-1)
 
 
-def _arguments(mixture: GaussianMixture, x_tilde: ArrayLike, sigma: float, order: int,
-               noise: str) -> tuple[float, int, Array]:
+def _arguments(mixture: GaussianMixture, x_tilde: ArrayLike, sigma: float, order: int
+               ) -> tuple[float, int, Array]:
     """Validated ``(sigma, order, points)``; orders > 1 need d = 1."""
-    _check_gaussian(noise)
     s = check_sigma(sigma)
     n = check_order(order)
     points = check_points("x_tilde", x_tilde, mixture.dim)
@@ -68,20 +65,23 @@ def _arguments(mixture: GaussianMixture, x_tilde: ArrayLike, sigma: float, order
     return s, n, points
 
 
-def _check_gaussian(noise: str) -> None:
-    if noise != "gaussian":
-        raise InvalidArgumentError(
-            "noise", noise, "exact posterior moments exist for Gaussian noise only",
-            "use noise='gaussian' (non-Gaussian noise is checked by mpmath quadrature)",
-        )
+def _quadrature(mixture: GaussianMixture, x_tilde: ArrayLike, sigma: float, order: int,
+                noise: str, key: str) -> Array | None:
+    """Non-Gaussian noise: the posterior quadrature of :mod:`numeric.quadrature` (d = 1)."""
+    if noise == "gaussian":
+        return None
+    from numeric.quadrature import quadrature_moments
+
+    return quadrature_moments(mixture, x_tilde, sigma, order, noise)[key]
 
 
 def conditional_mean(
     mixture: GaussianMixture, x_tilde: ArrayLike, sigma: float, order: int = 1,
     noise: str = "gaussian",
 ) -> Array:
-    """``E[T_n | x~]`` exactly: ``(-1)^n E[He_n(E) | x~] / sigma^n`` (d = 1), or
-    ``(E[X | x~] - x~) / sigma^2`` for ``order = 1`` in any dimension.
+    """``E[T_n | x~]``: exactly ``(-1)^n E[He_n(E) | x~] / sigma^n`` (d = 1), or
+    ``(E[X | x~] - x~) / sigma^2`` for ``order = 1`` in any dimension, under Gaussian
+    noise; by posterior quadrature of ``T_n`` (d = 1) under ``logistic``/``student_t:NU``.
 
     Examples
     --------
@@ -91,7 +91,10 @@ def conditional_mean(
     >>> bool(np.allclose(conditional_mean(gm, x, 0.5, 2), gm.noised(0.5).derivative_ratio(x, 2)))
     True
     """
-    s, n, points = _arguments(mixture, x_tilde, sigma, order, noise)
+    by_quadrature = _quadrature(mixture, x_tilde, sigma, order, noise, "mean")
+    if by_quadrature is not None:
+        return by_quadrature
+    s, n, points = _arguments(mixture, x_tilde, sigma, order)
     if mixture.dim > 1:
         mean, _ = mixture.posterior_moments(points, s)
         return (mean - points) / s**2
@@ -103,8 +106,15 @@ def conditional_covariance(
     mixture: GaussianMixture, x_tilde: ArrayLike, sigma: float, order: int = 1,
     noise: str = "gaussian",
 ) -> Array:
-    """``Cov[T_n | x~]`` exactly: scalars (...) for d = 1, ``(..., d, d)`` for order 1, d > 1."""
-    s, n, points = _arguments(mixture, x_tilde, sigma, order, noise)
+    """``Cov[T_n | x~]``: scalars (...) for d = 1, ``(..., d, d)`` for order 1, d > 1.
+
+    Exact for Gaussian noise; posterior quadrature (d = 1, accurate to 1e-10) for
+    ``noise="logistic"`` or ``"student_t:NU"``.
+    """
+    by_quadrature = _quadrature(mixture, x_tilde, sigma, order, noise, "variance")
+    if by_quadrature is not None:
+        return by_quadrature
+    s, n, points = _arguments(mixture, x_tilde, sigma, order)
     if mixture.dim > 1:
         _, cov = mixture.posterior_moments(points, s)
         return cov / s**4
@@ -123,36 +133,3 @@ def optimal_weight(
     """``W* = Sigma_n^-1`` (inverse matrix for d > 1)."""
     cov = conditional_covariance(mixture, x_tilde, sigma, order, noise)
     return np.linalg.inv(cov) if mixture.dim > 1 else 1.0 / cov
-
-
-def expected_over_noisy(
-    mixture: GaussianMixture, sigma: float, values, n_nodes: int = 4001, width: float = 12.0,
-) -> float:
-    """``E[f(X~)]`` for ``X~ ~ p_sigma`` (d = 1) by composite Simpson on a wide grid.
-
-    ``values(x)`` maps points ``(N, 1)`` to ``(N,)``. The integrand is smooth
-    and Gaussian-tailed, so Simpson's rule on ``mean ± width * sd`` per component
-    converges to near machine precision.
-    """
-    return _simpson_expectation(mixture.noised(check_sigma(sigma)), values, n_nodes, width)
-
-
-def _simpson_expectation(noised: GaussianMixture, values, n_nodes: int, width: float) -> float:
-    sd = np.sqrt(noised.eigenvalues[:, 0])
-    lo = float(np.min(noised.means[:, 0] - width * sd))
-    hi = float(np.max(noised.means[:, 0] + width * sd))
-    grid = np.linspace(lo, hi, n_nodes | 1)[:, None]
-    integrand = np.exp(noised.logpdf(grid)) * values(grid)
-    step = grid[1, 0] - grid[0, 0]
-    simpson = np.ones(grid.shape[0])
-    simpson[1:-1:2], simpson[2:-1:2] = 4.0, 2.0
-    return float(step / 3.0 * np.sum(simpson * integrand))
-
-
-def fisher_information(mixture: GaussianMixture) -> float:
-    """``J(p) = E_p[(log p)'^2]`` for a 1-D mixture (Simpson quadrature of the exact score)."""
-    if mixture.dim != 1:
-        raise InvalidArgumentError("mixture", f"dim={mixture.dim}",
-                                   "quadrature of J(p) is implemented for d = 1",
-                                   "use a one-dimensional mixture")
-    return _simpson_expectation(mixture, lambda x: mixture.score(x)[..., 0] ** 2, 4001, 12.0)

@@ -57,3 +57,63 @@ def test_exact_sweep_rejects_a_covariance_without_the_factorial() -> None:
 
     err = _exact_sweep([2], np.random.default_rng(0), one_d, multi_d)
     assert err > 1e3 * EXACT_TOL
+
+
+def _run(claim: str, name: str, rng_seed: int = 0):
+    from numeric.claim_checks import claim_tasks
+
+    (task,) = [t for t in claim_tasks(claim, quick=True) if t.name == name]
+    return task.run(np.random.default_rng(rng_seed), 1e-4)
+
+
+def test_new_checks_pass_on_the_true_formulas() -> None:
+    for claim, name in [("C1", "mean vs joint-draw Monte Carlo"),
+                        ("C1", "mean under non-Gaussian noise"),
+                        ("C2", "covariance under non-Gaussian noise"),
+                        ("C4", "non-Gaussian small-sigma limit"),
+                        ("C5", "expected covariance, any noise")]:
+        check = _run(claim, name)
+        assert check.passed, check
+
+
+def test_joint_monte_carlo_rejects_a_covariance_without_the_factorial(monkeypatch) -> None:
+    import derive
+
+    true = derive.conditional_covariance
+
+    def wrong(order=1, noise="gaussian"):
+        return true(order, noise) - (1 / derive.sigma**4 if order == 2 else 0)  # 2! -> 1
+
+    monkeypatch.setattr(derive, "conditional_covariance", wrong)
+    assert not _run("C1", "mean vs joint-draw Monte Carlo").passed
+
+
+def test_joint_monte_carlo_rejects_a_sign_error_in_the_mean(monkeypatch) -> None:
+    import derive
+
+    true = derive.conditional_mean
+    monkeypatch.setattr(derive, "conditional_mean", lambda n: -true(n) if n == 2 else true(n))
+    assert not _run("C1", "mean vs joint-draw Monte Carlo").passed
+
+
+def test_quadrature_checks_reject_wrong_formulas(monkeypatch) -> None:
+    import sympy as sp
+
+    import derive
+    from numeric.claim_checks import _noise_table
+
+    _noise_table.cache_clear()
+    true_cov, true_mean = derive.conditional_covariance, derive.conditional_mean
+    off_by_a_millionth = 1 + sp.Rational(1, 10**6)
+    monkeypatch.setattr(derive, "conditional_mean", lambda n: true_mean(n) * off_by_a_millionth)
+    assert not _run("C1", "mean under non-Gaussian noise").passed
+    monkeypatch.setattr(derive, "conditional_covariance",
+                        lambda order=1, noise="gaussian": true_cov(order, noise) * derive.sigma)
+    assert not _run("C2", "covariance under non-Gaussian noise").passed
+    # the Gaussian I_q = 1 offered for every noise family
+    monkeypatch.setattr(derive, "fisher_information_of_noise", lambda noise="gaussian": 1)
+    assert not _run("C4", "non-Gaussian small-sigma limit").passed
+    true_expected = derive.expected_covariance
+    monkeypatch.setattr(derive, "expected_covariance",   # I_q/sigma^2 with I_q = 1 for all q
+                        lambda order=1, noise="gaussian": true_expected(order, "gaussian"))
+    assert not _run("C5", "expected covariance, any noise").passed

@@ -39,11 +39,13 @@ def _refuse(text: str, problem: str, fix: str, argument: str):
 
 
 def parse_expression(
-    text: str, vocabulary: dict[str, sp.Expr], argument: str = "expression"
+    text: str, vocabulary: dict[str, sp.Expr], argument: str = "expression",
+    names: str | None = None,
 ) -> sp.Expr:
     """Parse ``text`` using only ``vocabulary`` and :data:`FUNCTIONS`.
 
-    ``^`` is read as a power, as mathematicians write it.
+    ``^`` is read as a power, as mathematicians write it. ``names`` describes the
+    vocabulary in error messages (default: the sorted list of its names).
 
     Examples
     --------
@@ -59,7 +61,8 @@ def parse_expression(
     if not isinstance(text, str):
         raise _refuse(repr(text), "not a string", "pass the formula as text", argument)
     allowed = {**FUNCTIONS, **vocabulary}
-    hint = f"use only {', '.join(sorted(vocabulary))} and {', '.join(sorted(FUNCTIONS))}"
+    described = names if names is not None else ", ".join(sorted(vocabulary))
+    hint = f"use only {described} and {', '.join(sorted(FUNCTIONS))}"
     if len(text) > MAX_LENGTH:
         raise _refuse(text, f"longer than {MAX_LENGTH} characters", "shorten it", argument)
     if not text.strip():

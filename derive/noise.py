@@ -76,6 +76,20 @@ def _done(result: sp.Expr) -> bool:
 
 
 def _expectation(family: NoiseFamily, f: sp.Expr) -> sp.Expr:
+    if f.is_polynomial(E) and not f.free_symbols - {E}:
+        # Linearity: a polynomial's expectation from the (cached) moments E_q[E^k].
+        poly = sp.Poly(sp.expand(f), E)
+        return sp.nsimplify(sum(c * _moment(family, k) for (k,), c in poly.terms()))
+    return _integrate(family, f)
+
+
+@cache
+def _moment(family: NoiseFamily, k: int) -> sp.Expr:
+    """``E_q[E^k]`` by integration (0 for odd ``k`` of a symmetric density is integrated too)."""
+    return _integrate(family, E**k)
+
+
+def _integrate(family: NoiseFamily, f: sp.Expr) -> sp.Expr:
     integrand = f * family.density
     attempts = []
     if family.quantile is not None:

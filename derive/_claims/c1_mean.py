@@ -31,10 +31,22 @@ def _q_sigma(density=None) -> sp.Expr:
 
 
 def target(order: int, density=None) -> sp.Expr:
-    """The order-``n`` DSM target ``T_n = d^n/dx~^n q_sigma / q_sigma`` (1-D)."""
+    """The order-``n`` DSM target ``T_n = d^n/dx~^n q_sigma / q_sigma`` (1-D).
+
+    For a concrete density the ratio is built one derivative at a time,
+    ``r_(k+1) = r_k' + r_k (log q_sigma)'`` (the quotient rule, since
+    ``q^(k+1)/q = (q^(k)/q)' + (q^(k)/q) (log q)'``), expanding at each step so the
+    expression stays a polynomial in the score instead of growing by the product rule.
+    """
     n = check_order(order)
     qs = _q_sigma(density)
-    return sp.diff(qs, x_tilde, n) / qs
+    if density is None:
+        return sp.diff(qs, x_tilde, n) / qs
+    score = sp.simplify(sp.diff(sp.log(qs), x_tilde))
+    ratio: sp.Expr = sp.Integer(1)
+    for _ in range(n):
+        ratio = sp.expand(sp.diff(ratio, x_tilde) + ratio * score)
+    return ratio
 
 
 def gaussian_target(order: int) -> tuple[sp.Expr, Step]:
@@ -43,10 +55,11 @@ def gaussian_target(order: int) -> tuple[sp.Expr, Step]:
 
     n = check_order(order)
     raw = target(n, noise_family("gaussian").density)
-    in_noise = sp.simplify(raw.subs(x_tilde, x + sigma * E))
+    in_noise = sp.expand(raw.subs(x_tilde, x + sigma * E))
     hermite_form = (-1) ** n * hermite_e(n) / sigma**n
     return hermite_form, confirm(in_noise, hermite_form,
-                                 f"Gaussian noise: T_{n} = (-1)^{n} He_{n}(E)/sigma^{n}")
+                                 f"Gaussian noise: T_{n} = (-1)^{n} He_{n}(E)/sigma^{n}",
+                                 method="expand")
 
 
 def _integrand(expr: sp.Expr) -> sp.Expr:

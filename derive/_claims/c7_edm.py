@@ -11,20 +11,25 @@ its curvature is constant, so ``W* = 1/(1/sigma^2 + h)`` is the same at every
 
 from __future__ import annotations
 
+from functools import cache
+
 import sympy as sp
 
-from derive.claim import Claim, confirm, define
+from derive.claim import Claim, Step, confirm, define
 from derive.symbols import s_data, sigma, sigma_data, x, x_tilde
 
 __all__ = ["derive_c7", "gaussian_data_optimal_weight"]
 
 
-def gaussian_data_optimal_weight() -> tuple[sp.Expr, list]:
+@cache
+def gaussian_data_optimal_weight() -> tuple[sp.Expr, tuple[Step, ...]]:
     """``W*`` for ``N(mu, s_d^2)`` data from the convolution integral, with the steps."""
     mu = sp.Symbol("mu", real=True)
     prior = sp.exp(-(x - mu) ** 2 / (2 * s_data**2)) / sp.sqrt(2 * sp.pi * s_data**2)
     kernel = sp.exp(-(x_tilde - x) ** 2 / (2 * sigma**2)) / sp.sqrt(2 * sp.pi * sigma**2)
-    p_sigma = sp.simplify(sp.integrate(prior * kernel, (x, -sp.oo, sp.oo), conds="none"))
+    # powsimp first: one exponential integrates about 2x faster than a product of two
+    p_sigma = sp.simplify(sp.integrate(sp.powsimp(prior * kernel), (x, -sp.oo, sp.oo),
+                                       conds="none"))
     var = s_data**2 + sigma**2
     curvature = sp.simplify(sp.diff(sp.log(p_sigma), x_tilde, 2))
     weight = sp.simplify(1 / (1 / sigma**2 + curvature))
@@ -35,11 +40,12 @@ def gaussian_data_optimal_weight() -> tuple[sp.Expr, list]:
         confirm(weight, sigma**2 * (sigma**2 + s_data**2) / s_data**2,
                 "W* = 1/(1/sigma^2 + h) = sigma^2 (sigma^2 + s_d^2)/s_d^2"),
     ]
-    return weight, steps
+    return weight, tuple(steps)
 
 
 def derive_c7() -> Claim:
-    weight, steps = gaussian_data_optimal_weight()
+    weight, derived = gaussian_data_optimal_weight()
+    steps = list(derived)
     score = sp.Symbol("s", real=True)
     denoiser = x_tilde + sigma**2 * score  # Tweedie
     t_1 = (x - x_tilde) / sigma**2

@@ -100,7 +100,7 @@ def aitken_steps() -> tuple[Step, ...]:
         define("definitions: A = J^T W J, B = J^T W Sigma W J, E = J^T Sigma^-1 J, "
                "D = W J A^-1 - Sigma^-1 J E^-1", sp.Eq(sp.Symbol("D"), d)),
         define("D^T Sigma D expanded (non-commuting factors)",
-               sp.Eq(sp.Symbol("D^T Sigma D"), expanded)),
+               sp.Eq(sp.Symbol(r"D^{T} \Sigma D"), expanded)),
         confirm(reduced, a_inv * b * a_inv - e_inv,
                 "expanding D^T Sigma D and using only A^-1 A = E^-1 E = Sigma^-1 Sigma = I "
                 "and the definitions leaves A^-1 B A^-1 - E^-1 (any dimensions), so "

@@ -8,6 +8,7 @@ and the notes render them, nothing here prints.
 
 from __future__ import annotations
 
+import math
 import time
 import zlib
 from collections.abc import Callable, Sequence
@@ -159,6 +160,15 @@ def task_rng(seed: int, name: str) -> np.random.Generator:
     return np.random.default_rng(np.random.SeedSequence([seed, zlib.crc32(name.encode())]))
 
 
+def _run_one(task: CheckTask, rng: np.random.Generator, alpha: float) -> Check:
+    """Run a task; a formula that cannot even be evaluated fails its check, with the reason."""
+    try:
+        return task.run(rng, alpha)
+    except (ArithmeticError, TypeError, ValueError, KeyError) as exc:
+        return Check(task.name, task.method, math.inf, math.nan, False,
+                     f"could not evaluate: {type(exc).__name__}: {exc}"[:300])
+
+
 def run_tasks(
     tasks: Sequence[CheckTask],
     titles: dict[str, str],
@@ -178,7 +188,7 @@ def run_tasks(
     for i, task in enumerate(tasks):
         if progress is not None:
             progress(i, len(tasks), task)
-        check = task.run(task_rng(seed, f"{task.claim}/{task.name}"), per_task_alpha)
+        check = _run_one(task, task_rng(seed, f"{task.claim}/{task.name}"), per_task_alpha)
         by_claim.setdefault(task.claim, []).append(check)
     if progress is not None and tasks:
         progress(len(tasks), len(tasks), tasks[-1])

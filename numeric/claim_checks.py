@@ -25,7 +25,7 @@ from numeric.quadrature import (
     posterior_integrals,
 )
 
-__all__ = ["CLAIM_TITLES", "claim_tasks"]
+__all__ = ["CLAIM_TITLES", "claim_tasks", "clear_caches"]
 
 CLAIM_TITLES = {
     "C1": "Conditional mean of the order-n target",
@@ -175,21 +175,41 @@ def _expected_weight(gm, sigma):
 
 def _c4_rate(quick: bool):
     def run(rng, alpha) -> Check:
+        expansion, _ = derive.expected_weight_expansion()   # sigma^2 + sigma^4 J, derived
+        (fisher_symbol,) = expansion.free_symbols - {derive.sigma}
+        claimed = sp.lambdify((derive.sigma, fisher_symbol), expansion)
         slopes, limits = [], []
         for name in ONE_D:
             gm = example(name)
             fisher = float(fisher_information(gm).value[0, 0])
             sigmas = np.geomspace(0.03, 0.12, 5)
-            residual = np.array([_expected_weight(gm, s) - s**2 - s**4 * fisher
-                                 for s in sigmas])
+            residual = np.array([_expected_weight(gm, s) - claimed(s, fisher) for s in sigmas])
             slopes.append(np.polyfit(np.log(sigmas), np.log(np.abs(residual)), 1)[0])
             s0 = sigmas[0]
             limits.append(abs((_expected_weight(gm, s0) - s0**2) / s0**4 - fisher) / fisher)
         err = max(abs(s - 8.0) for s in slopes)
-        return Check("E[W*] - sigma^2 - sigma^4 J(p) shrinks like sigma^8 (fitted rate)", "rate",
+        return Check("E[W*] - (sigma^2 + sigma^4 J(p)) shrinks like sigma^8 (fitted rate)", "rate",
                      err, 0.5, err <= 0.5,
                      f"fitted exponents {', '.join(f'{s:.2f}' for s in slopes)}; "
                      f"(E[W*]-sigma^2)/sigma^4 within {max(limits):.1e} of J(p) at sigma=0.03")
+    return run
+
+
+def _c3_inverse(quick: bool):
+    orders = range(1, 4 if quick else 6)
+
+    def run(rng, alpha) -> Check:
+        errors = []
+        for name in ONE_D:
+            gm, x = example(name), _points(name)
+            for sigma in SIGMAS:
+                for n in orders:
+                    weight = evaluate(derive.optimal_weight(n), gm, x, sigma)
+                    errors.append(relative_error(
+                        weight * conditional_covariance(gm, x, sigma, n), 1.0))
+        err = max(errors)
+        return Check(f"derived W*_n times the exact Sigma_n is 1, n <= {max(orders)}", "exact",
+                     err, EXACT_TOL, err <= EXACT_TOL, "the weight is the inverse covariance")
     return run
 
 
@@ -198,9 +218,9 @@ def _c4_heuristic_orders(quick: bool):
         gm, x = example("two-mode-1d"), _points("two-mode-1d")
         errors = []
         for n in range(1, 4 if quick else 6):
-            leading = float(derive.heuristic_weight(n).subs(derive.sigma, 1))  # 1/n!
-            ratios = [np.max(np.abs(1.0 / conditional_covariance(gm, x, s, n)
-                                    / (leading * s ** (2 * n)) - 1)) for s in (1e-2, 2e-2)]
+            heuristic = sp.lambdify(derive.sigma, derive.heuristic_weight(n))   # sigma^(2n)/n!
+            ratios = [np.max(np.abs(1.0 / conditional_covariance(gm, x, s, n) / heuristic(s) - 1))
+                      for s in (1e-2, 2e-2)]
             # the relative correction is O(sigma^2): halving sigma must divide it by ~4
             errors.append(abs(np.log2(ratios[1] / ratios[0]) - 2.0))
         err = max(errors)
@@ -279,7 +299,7 @@ def _noise_table(noise: str, sigma: float, top: int, n_points: int) -> dict[str,
     for n in range(1, top + 1):
         ratio = fns.ratio(n)
         functions += [ratio, lambda e, r=ratio: r(e) ** 2]
-    orders = tuple(range(1, max(top, 2) + 1))
+    orders = tuple(range(1, top + 3))  # m_k beyond n: formulas may (wrongly) use them
     rows = []
     with mpmath.workdps(QUADRATURE_DPS):
         for x in np.linspace(-3.0, 2.5, n_points):
@@ -293,6 +313,14 @@ def _noise_table(noise: str, sigma: float, top: int, n_points: int) -> dict[str,
                 row[f"m{n}"] = r.derivative_ratio(n)
             rows.append({k: float(v) for k, v in row.items()})
     return {k: np.array([row[k] for row in rows]) for k in rows[0]}
+
+
+def _in_table(expr: sp.Expr, table: dict[str, np.ndarray], sigma: float) -> np.ndarray:
+    """Evaluate a formula in ``sigma`` and ``m_k`` on the quadrature table's ``m_k`` columns."""
+    variables = sorted(expr.free_symbols, key=lambda v: v.name)
+    values = [np.full_like(table["m1"], sigma) if v == derive.sigma else table[v.name]
+              for v in variables]
+    return np.broadcast_to(sp.lambdify(variables, expr)(*values), table["m1"].shape)
 
 
 def _noise_grid(quick: bool) -> tuple[tuple[str, float], ...]:
@@ -309,7 +337,7 @@ def _c1_quadrature(quick: bool):
             table = _noise_table(noise, sigma, top, n_points)
             for n in range(1, top + 1):
                 # formula: m_n (data route); reference: E[T_n | x~] with T_n from q (noise route)
-                formula = sp.lambdify(derive.m(n), derive.conditional_mean(n))(table[f"m{n}"])
+                formula = _in_table(derive.conditional_mean(n), table, sigma)
                 errors.append(relative_error(formula, table[f"mean{n}"], sigma ** (-n)))
         err = max(errors)
         return Check(f"m_n vs E[T_n | x~] under {', '.join(NOISES)} noise, n <= {top}",
@@ -445,7 +473,8 @@ _FACTORIES = {
     "C2": [("covariance vs exact", "exact", _c2_exact),
            ("heteroskedasticity", "exact", _c2_heteroskedastic),
            ("covariance under non-Gaussian noise", "quadrature", _c2_quadrature)],
-    "C3": [("Cauchy-Schwarz", "exact", _c3_cauchy_schwarz)],
+    "C3": [("Cauchy-Schwarz", "exact", _c3_cauchy_schwarz),
+           ("weight is the inverse covariance", "exact", _c3_inverse)],
     "C4": [("expected-weight rate", "rate", _c4_rate),
            ("order-n heuristic", "rate", _c4_heuristic_orders),
            ("non-Gaussian small-sigma limit", "rate", _c4_noise_limit)],
@@ -454,6 +483,11 @@ _FACTORIES = {
     "C6": [("Jensen", "quadrature", _c6_jensen)],
     "C7": [("EDM", "exact", _c7_edm)],
 }
+
+
+def clear_caches() -> None:
+    """Forget memoised intermediate results (after a formula of :mod:`derive` is swapped)."""
+    _noise_table.cache_clear()
 
 
 def claim_tasks(claim: str, quick: bool) -> list[CheckTask]:

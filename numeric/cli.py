@@ -64,6 +64,9 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--alpha", type=float, default=None,
                         help="family-wise false-alarm rate of the Monte Carlo checks "
                         "(default 1e-4)")
+    verify.add_argument("--mutants", action="store_true",
+                        help="instead, run every deliberately wrong formula (mutant) through "
+                        "the checks; exit 1 if any survives")
     verify.set_defaults(handler=_cmd_verify)
 
     derive = sub.add_parser("derive", help="regenerate notes/ from the SymPy derivations",
@@ -119,6 +122,8 @@ def _cmd_verify(args: argparse.Namespace) -> int:
 
     seed = DEFAULT_SEED if args.seed is None else args.seed
     alpha = DEFAULT_FALSE_ALARM_RATE if args.alpha is None else args.alpha
+    if args.mutants:
+        return _cmd_mutants(args, seed, alpha)
     progress = _progress_printer(sys.stderr.isatty() and not args.json)
     report = verify(args.claims, seed=seed, quick=args.quick, alpha=alpha, progress=progress)
     if args.json:
@@ -128,6 +133,27 @@ def _cmd_verify(args: argparse.Namespace) -> int:
 
         print(format_verify_report(report))
     return EXIT_OK if report.passed else EXIT_FAILED
+
+
+def _cmd_mutants(args: argparse.Namespace, seed: int, alpha: float) -> int:
+    from numeric.mutants import MUTANTS, run_mutants
+
+    chosen = MUTANTS if not args.claims else tuple(
+        m for m in MUTANTS if set(m.claims) & {c.strip().upper() for c in args.claims})
+    show = _progress_printer(sys.stderr.isatty() and not args.json)
+    progress = None if show is None else (
+        lambda done, total, mutant: show(done, total, type("T", (), {
+            "claim": ",".join(mutant.claims), "name": mutant.name})()))
+    results = run_mutants(seed, quick=True, alpha=alpha, mutants=chosen, progress=progress)
+    survivors = [r for r in results if not r.caught]
+    if args.json:
+        print(json.dumps({"mutants": [r.to_dict() for r in results],
+                          "all_caught": not survivors, "seed": seed}, indent=2))
+    else:
+        from numeric.report import format_mutant_report
+
+        print(format_mutant_report(results, seed))
+    return EXIT_FAILED if survivors else EXIT_OK
 
 
 def _cmd_derive(args: argparse.Namespace) -> int:

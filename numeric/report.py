@@ -41,3 +41,17 @@ def format_verify_report(report: VerifyReport, verbose: bool = False) -> str:
                  f"{report.alpha:g} over {report.monte_carlo_tasks} MC checks, "
                  f"{report.seconds:.1f} s")
     return "\n".join(lines)
+
+
+def format_mutant_report(results, seed: int) -> str:
+    """One row per mutant: name, claims, caught or SURVIVED, and by which methods."""
+    width = max(len(r.mutant.name) for r in results)
+    lines = [f"{'mutant':<{width}}  claims      result    caught by                    description"]
+    for r in results:
+        lines.append(f"{r.mutant.name:<{width}}  {','.join(r.mutant.claims):<10}  "
+                     f"{'caught' if r.caught else 'SURVIVED':<8}  "
+                     f"{','.join(r.caught_by) or '-':<27}  {r.mutant.description}")
+    caught = sum(r.caught for r in results)
+    lines.append("")
+    lines.append(f"{caught} of {len(results)} mutants caught (quick checks, seed {seed})")
+    return "\n".join(lines)

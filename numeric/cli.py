@@ -79,6 +79,19 @@ def build_parser() -> argparse.ArgumentParser:
                         help="write nothing; exit 1 and list the files that would change")
     derive.set_defaults(handler=_cmd_derive)
 
+    reliability = sub.add_parser(
+        "reliability", help="measure the false-alarm rate, run the mutants, write "
+        "notes/reliability.md",
+        description="Measure the Monte Carlo check's false-alarm rate on true formulas over "
+        "seeded repetitions, run every mutant, let Hypothesis find a point where W* < "
+        "sigma^2, and write the results to notes/reliability.md (about a minute).")
+    reliability.add_argument("--repetitions", type=int, default=1000,
+                             help="seeded repetitions per nominal rate (default 1000)")
+    reliability.add_argument("--seed", type=int, default=None,
+                             help="seed (default: the verify seed)")
+    reliability.add_argument("--out", default="notes", help="output directory (default: notes)")
+    reliability.set_defaults(handler=_cmd_reliability)
+
     check = sub.add_parser(
         "check", help="verify your own formula for the mean, covariance or weight",
         description="Check a formula (SymPy syntax, d = 1) for the conditional mean, "
@@ -177,6 +190,38 @@ def _cmd_derive(args: argparse.Namespace) -> int:
         (out / name).write_text(files[name], encoding="utf-8")
     print(f"{out}: wrote {len(changed)} of {len(files)} notes")
     return EXIT_OK
+
+
+def _cmd_reliability(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from numeric._validation import check_order
+    from numeric.checks import DEFAULT_SEED
+    from numeric.mutants import run_mutants
+    from numeric.reliability import (
+        false_alarm_rate,
+        find_weight_below_heuristic,
+        reliability_notes,
+    )
+
+    repetitions = check_order(args.repetitions, name="repetitions")
+    seed = DEFAULT_SEED if args.seed is None else args.seed
+    rates = [false_alarm_rate(repetitions, alpha, seed, errors=errors)
+             for errors in ("known", "estimated") for alpha in (0.05, 0.01)]
+    mutants = run_mutants(seed, quick=True)
+    text = reliability_notes(rates, mutants, find_weight_below_heuristic(seed), seed)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "reliability.md").write_text(text, encoding="utf-8")
+    for r in rates:
+        print(f"false-alarm rate ({r.errors} errors) at nominal {r.nominal:g}: "
+              f"{r.rejections}/{r.repetitions} = "
+              f"{r.observed:.4f} (95% interval {r.low:.4f}-{r.high:.4f})")
+    print(f"mutants caught: {sum(m.caught for m in mutants)}/{len(mutants)}")
+    print(f"wrote {out / 'reliability.md'}")
+    ok = all(r.consistent for r in rates if r.errors == "known") and all(
+        m.caught for m in mutants)
+    return EXIT_OK if ok else EXIT_FAILED
 
 
 def _cmd_check(args: argparse.Namespace) -> int:

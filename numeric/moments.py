@@ -133,3 +133,37 @@ def optimal_weight(
     """``W* = Sigma_n^-1`` (inverse matrix for d > 1)."""
     cov = conditional_covariance(mixture, x_tilde, sigma, order, noise)
     return np.linalg.inv(cov) if mixture.dim > 1 else 1.0 / cov
+
+
+def target_central_moment(mixture: GaussianMixture, x_tilde: ArrayLike, sigma: float,
+                          order: int, power: int) -> float:
+    """``E[(T_n - E[T_n | x~])^k | x~]`` exactly, at one point of a 1-D mixture.
+
+    Used for the *known* standard errors of the Monte Carlo z-tests: under the null
+    hypothesis the variance of the draws' mean is ``E[(T - m)^2]/N`` and that of the
+    mean of ``(T - m)^2`` is ``(E[(T - m)^4] - E[(T - m)^2]^2)/N``. Estimating them
+    from the same heavy-tailed draws instead correlates the estimate with its error
+    and inflates the false-alarm rate (measured in ``notes/reliability.md``).
+    Each posterior component is expanded around its own mean (``E = a + sqrt(b) Z``),
+    so no large raw moments cancel.
+    """
+    s = check_sigma(sigma)
+    n = check_order(order)
+    k = check_order(power, name="power")
+    points = check_points("x_tilde", x_tilde, 1).reshape(1, 1)
+    if mixture.dim != 1:
+        raise InvalidArgumentError("mixture", f"dim={mixture.dim}",
+                                   "central moments of T_n are one-dimensional",
+                                   "use a one-dimensional mixture")
+    mean = float(conditional_mean(mixture, points, s, n)[0])
+    r, a, b = _noise_posterior(mixture, points, s)
+    target = np.polynomial.Polynomial(herme.herme2poly(np.eye(n + 1)[n]) * (-1) ** n / s**n)
+    total = 0.0
+    for weight, centre, var in zip(r[0], a[0], np.broadcast_to(b, a[0].shape), strict=True):
+        in_z = (target(np.polynomial.Polynomial([centre, np.sqrt(var)])) - mean) ** k
+        coeffs = in_z.coef
+        # E[Z^j] = (j - 1)!! for even j, 0 for odd j.
+        moments = [0.0 if j % 2 else float(np.prod(np.arange(j - 1, 0, -2))) if j else 1.0
+                   for j in range(coeffs.size)]
+        total += weight * float(np.dot(coeffs, moments))
+    return total

@@ -1,0 +1,195 @@
+"""How reliable is the verifier? Measured false-alarm rate, mutant table, fuzz findings.
+
+``dsmw reliability`` runs three studies and writes ``notes/reliability.md``:
+
+1. **false-alarm rate**: the Monte Carlo check of C1/C2 (posterior draws of
+   ``T_n``, mean and variance z-tests, Bonferroni over all tests of a run) applied
+   to *true* values over many seeded repetitions; the observed rejection rate,
+   with a Wilson 95% interval, against the nominal family-wise rate;
+2. **mutants**: :func:`numeric.mutants.run_mutants` (every one must be caught);
+3. **between-mode points**: Hypothesis searches the two-mode mixture for a point
+   where the optimal weight is *below* the heuristic (``W* < sigma^2``), which
+   C4 says must exist for multimodal data.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from statistics import NormalDist
+from typing import Any
+
+import numpy as np
+
+from numeric.examples import example
+from numeric.mixture import hermite_e
+from numeric.moments import conditional_covariance, conditional_mean, optimal_weight
+from numeric.montecarlo import concatenate, z_test
+
+__all__ = ["FalseAlarmResult", "false_alarm_rate", "find_weight_below_heuristic",
+           "reliability_notes", "wilson_interval"]
+
+
+@dataclass(frozen=True)
+class FalseAlarmResult:
+    nominal: float
+    repetitions: int
+    rejections: int
+    tests_per_run: int
+    draws: int
+    low: float
+    high: float
+    errors: str = "known"
+
+    @property
+    def observed(self) -> float:
+        return self.rejections / self.repetitions
+
+    @property
+    def consistent(self) -> bool:
+        """Bonferroni is conservative: consistent when the interval reaches the nominal rate."""
+        return self.low <= self.nominal
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"nominal": self.nominal, "repetitions": self.repetitions,
+                "rejections": self.rejections, "observed": self.observed,
+                "interval": [self.low, self.high], "tests_per_run": self.tests_per_run,
+                "draws": self.draws, "errors": self.errors, "consistent": self.consistent}
+
+
+def wilson_interval(successes: int, trials: int, confidence: float = 0.95) -> tuple[float, float]:
+    """Wilson score interval for a binomial proportion.
+
+    Examples
+    --------
+    >>> low, high = wilson_interval(50, 1000)
+    >>> low < 0.05 < high
+    True
+    """
+    z = NormalDist().inv_cdf(0.5 + confidence / 2)
+    p = successes / trials
+    centre = (p + z**2 / (2 * trials)) / (1 + z**2 / trials)
+    half = z * math.sqrt(p * (1 - p) / trials + z**2 / (4 * trials**2)) / (1 + z**2 / trials)
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def false_alarm_rate(repetitions: int = 1000, alpha: float = 0.05, seed: int = 0,
+                     draws: int = 4000, errors: str = "known") -> FalseAlarmResult:
+    """Run the posterior-draw z-test of C1/C2 on true values ``repetitions`` times.
+
+    ``errors="known"`` is the check as ``dsmw verify`` runs it (standard errors from
+    the exact central moments); ``errors="estimated"`` uses the draws' own sample
+    standard errors, kept for comparison because it is *not* calibrated.
+    """
+    from numeric.claim_checks import posterior_draw_estimate
+    from numeric.montecarlo import moment_estimate
+
+    gm = example("two-mode-1d")
+    points = np.array([[-2.5], [-0.2], [1.5]])
+    cases = [(x, sigma, n) for x in points for sigma in (0.3, 1.0) for n in (1, 2)]
+    truth = [(float(conditional_mean(gm, x[None], s, n)[0]),
+              float(conditional_covariance(gm, x[None], s, n)[0])) for x, s, n in cases]
+    root = np.random.SeedSequence(seed)
+    rejections = 0
+    for child in root.spawn(repetitions):
+        rng = np.random.default_rng(child)
+        estimates, claimed = [], []
+        for (x, sigma, n), (mean, variance) in zip(cases, truth, strict=True):
+            if errors == "known":
+                estimates.append(posterior_draw_estimate(gm, x, sigma, n, mean, draws, rng))
+            else:
+                post = gm.sample_posterior(x, sigma, draws, rng)[:, 0]
+                target = (-1) ** n * hermite_e(n, (x[0] - post) / sigma) / sigma**n
+                estimates.append(moment_estimate(target[:, None], [mean]))
+            claimed += [mean, variance]
+        rejections += not z_test(concatenate(estimates), claimed, alpha).passed
+    low, high = wilson_interval(rejections, repetitions)
+    return FalseAlarmResult(alpha, repetitions, rejections, 2 * len(cases), draws, low, high,
+                            errors)
+
+
+def find_weight_below_heuristic(seed: int = 0) -> dict[str, float]:
+    """Hypothesis search on THEORY's two-mode mixture for ``W*(x~) < sigma^2``."""
+    from hypothesis import find, settings
+    from hypothesis import strategies as st
+
+    gm = example("two-mode-1d")
+
+    def below(case: tuple[float, float]) -> bool:
+        x, sigma = case
+        return float(optimal_weight(gm, np.array([[x]]), sigma)[0]) < sigma**2
+
+    found = find(st.tuples(st.floats(-4.0, 4.0), st.floats(0.05, 3.0)), below,
+                 settings=settings(database=None, derandomize=True, max_examples=2000),
+                 random=None)
+    x, sigma = found
+    weight = float(optimal_weight(gm, np.array([[x]]), sigma)[0])
+    curvature = float(gm.noised(sigma).hessian(np.array([[x]]))[0, 0, 0])
+    return {"x_tilde": x, "sigma": sigma, "weight": weight, "heuristic": sigma**2,
+            "curvature": curvature, "seed": seed}
+
+
+def reliability_notes(false_alarms: list[FalseAlarmResult], mutants: list, finding: dict,
+                      seed: int) -> str:
+    """Markdown for ``notes/reliability.md`` (deterministic given the seed)."""
+    lines = ["# Reliability of the verifier", "",
+             "Generated by `dsmw reliability` (seed "
+             f"{seed}); do not edit by hand.", "",
+             "## Measured false-alarm rate of the Monte Carlo check", "",
+             "The C1/C2 posterior-draw check (mean and variance of `T_n`, n = 1, 2, at 3 points "
+             "and 2 noise levels of THEORY's two-mode mixture; Bonferroni over all z-tests of "
+             "a run) applied to the *true* values, repeated with independent seeds. Bonferroni "
+             "bounds the family-wise rate by the nominal one, so the observed rate should not "
+             "exceed it (the 95% Wilson interval must reach down to the nominal rate).", "",
+             "| standard errors | nominal rate | repetitions | z-tests per run | draws per test | "
+             "rejections | observed | 95% interval | consistent |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for r in false_alarms:
+        lines.append(f"| {r.errors} | {r.nominal:g} | {r.repetitions} | {r.tests_per_run} | "
+                     f"{r.draws} | "
+                     f"{r.rejections} | {r.observed:.4f} | [{r.low:.4f}, {r.high:.4f}] | "
+                     f"{'yes' if r.consistent else 'NO'} |")
+    lines += ["", "*known*: the standard errors are the exact null-hypothesis ones (central "
+              "moments of the posterior, as `dsmw verify` uses them); *estimated*: sample standard "
+              "errors of the same draws. The estimated version is not calibrated: for the "
+              "heavy-tailed `(T_2 - m_2)^2` a draw that misses the rare large values "
+              "underestimates the mean *and* its error together, so large negative z-scores "
+              "are too frequent. The check was switched to known errors for this reason. "
+              "The joint-draw check (`E[(T_n - m_n) g] = 0`) still uses estimated errors "
+              "of bounded-test-function products; its rate is not measured here.", "",
+              "`dsmw verify` runs its Monte Carlo checks at a family-wise rate of 1e-4, "
+              "too small to measure directly in 1000 runs; the rates above test the same "
+              "machinery (the same estimator, standard errors and Bonferroni threshold) at "
+              "measurable levels.", "",
+              "## Mutants: deliberately wrong formulas", "",
+              "Each mutant replaces one formula of `derive` and is run through the same "
+              "(quick) checks as `dsmw verify` on the claims it touches "
+              "(`dsmw verify --mutants`).", "",
+              "| mutant | claims | caught | by | what is wrong |", "|---|---|---|---|---|"]
+    for r in mutants:
+        lines.append(f"| `{r.mutant.name}` | {', '.join(r.mutant.claims)} | "
+                     f"{'yes' if r.caught else '**SURVIVED**'} | "
+                     f"{', '.join(r.caught_by) or '-'} | {r.mutant.description} |")
+    caught = sum(r.caught for r in mutants)
+    lines += ["", f"{caught} of {len(mutants)} mutants caught.", "",
+              "## Where the heuristic over-weights: a point Hypothesis found", "",
+              "C4's bound `W* >= sigma^2` holds for log-concave data (tested as a property on "
+              "fuzzed single Gaussians). For THEORY's two-mode mixture (weights .3/.7, means "
+              "-2/1.5, variances .25/.5) Hypothesis searched `x~` in [-4, 4] and sigma in "
+              "[0.05, 3] for `W*(x~) < sigma^2` and shrank the first hit to:", "",
+              f"- `x~ = {finding['x_tilde']:.6g}`, `sigma = {finding['sigma']:.6g}`: "
+              f"`W* = {finding['weight']:.6g}` < `sigma^2 = {finding['heuristic']:.6g}`, "
+              f"where `h_sigma = (log p_sigma)'' = {finding['curvature']:.4g} > 0` "
+              "(between the modes `p_sigma` is locally log-convex, so "
+              "`Sigma_1 = 1/sigma^2 + h > 1/sigma^2`).", "",
+              "## Property-based tests", "",
+              "`tests/numeric/test_properties.py` fuzzes C1 and C2 (orders 1-6) against the "
+              "exact posterior on mixtures from `numeric.strategies` (weights down to 1e-6, "
+              "means over four decades of scale, condition numbers up to 1e6, sigma from "
+              "1e-3 to 1e3, points up to 20 sd into the tails), with tolerances derived from "
+              "the sum of absolute values of each side's terms; positive-definiteness; "
+              "`W* >= sigma^2 I` for log-concave data; `sigma^2 Sigma_1 -> I`; and the Monte "
+              "Carlo check on true values. `pytest` runs the deterministic `ci` profile "
+              "(40 examples per property); `DSMW_HYPOTHESIS_PROFILE=thorough pytest "
+              "tests/numeric/test_properties.py` runs 1000 per property.", ""]
+    return "\n".join(lines)

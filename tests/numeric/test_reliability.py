@@ -1,0 +1,28 @@
+"""The Monte Carlo check's false-alarm rate, measured; the between-mode finding."""
+
+from __future__ import annotations
+
+import pytest
+
+from numeric.reliability import false_alarm_rate, find_weight_below_heuristic, wilson_interval
+
+
+@pytest.mark.slow
+def test_false_alarm_rate_is_consistent_with_the_nominal_rate() -> None:
+    # 1000 seeded repetitions at a nominal family-wise rate of 5%: the Wilson interval of the
+    # observed rate must reach the nominal rate (Bonferroni may only be conservative).
+    result = false_alarm_rate(1000, 0.05, seed=1)
+    assert result.consistent, result.to_dict()
+    assert result.high >= 0.005  # and the test does reject sometimes: it is not vacuous
+
+
+def test_wilson_interval_covers_the_proportion() -> None:
+    low, high = wilson_interval(0, 100)
+    assert low == 0.0 and 0.0 < high < 0.05
+    low, high = wilson_interval(30, 100)
+    assert low < 0.3 < high
+
+
+def test_hypothesis_finds_a_point_where_the_heuristic_overweights() -> None:
+    found = find_weight_below_heuristic()
+    assert found["weight"] < found["heuristic"] and found["curvature"] > 0

@@ -1,0 +1,81 @@
+"""Performance benchmarks (pytest-benchmark). Not run by default; see notes/performance.md:
+
+    pip install -e '.[test,bench]'
+    pytest tests/benchmarks -o addopts="" -p no:cacheprovider --benchmark-columns=mean,stddev
+
+Targets are checked as *ratios measured in the same run* where possible and reported;
+they are not timing asserts, except the speed-up and growth figures that define the
+targets of issue 8, which are printed for the note.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from numeric.examples import random_mixture
+
+
+def _mixture(dim: int):
+    return random_mixture(np.random.default_rng(0), dim=dim, n_components=5)
+
+
+@pytest.mark.parametrize("dim", [1, 3])
+def test_posterior_draws(benchmark, dim) -> None:
+    gm, rng = _mixture(dim), np.random.default_rng(1)
+    x = gm.sample(1, rng)[0]
+    benchmark(gm.sample_posterior, x, 0.5, 1000, rng)
+
+
+@pytest.mark.parametrize("dim", [1, 3])
+def test_standard_normal_reference(benchmark, dim) -> None:
+    rng = np.random.default_rng(1)
+    benchmark(rng.standard_normal, (1000, dim))
+
+
+def test_exact_covariance_10k_points(benchmark) -> None:
+    from numeric.moments import conditional_covariance
+
+    gm = _mixture(1)
+    x = np.linspace(-5, 5, 10_000)[:, None]
+    benchmark(conditional_covariance, gm, x, 0.5, 1)
+
+
+def test_quadrature_covariance_one_point(benchmark) -> None:
+    from numeric.quadrature import quadrature_moments
+
+    gm = _mixture(1)
+    benchmark.pedantic(quadrature_moments, args=(gm, np.array([[0.3]]), 0.5, 1), rounds=3)
+
+
+def test_derive_series_orders_1_to_10(benchmark) -> None:
+    import derive
+
+    def run():
+        times = []
+        for n in range(1, 11):
+            start = time.perf_counter()
+            derive.conditional_covariance(n)
+            derive.taylor_expansion(n, 3)
+            times.append(time.perf_counter() - start)
+        return times
+
+    times = benchmark.pedantic(run, rounds=1)
+    n = np.arange(1, 11)
+    exponent = np.polyfit(np.log(n[3:]), np.log(times[3:]), 1)[0]
+    benchmark.extra_info.update(total=sum(times), exponent=float(exponent))
+    print(f"\nderive n=1..10: total {sum(times):.2f} s, fitted growth exponent {exponent:.2f}")
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["verify", "--quick"],
+                                  ["check", "1/sigma**2 + h"]])
+def test_cli_wall_time(benchmark, argv) -> None:
+    def run():
+        subprocess.run([sys.executable, "-m", "numeric.cli", *argv], check=False,
+                       capture_output=True)
+
+    benchmark.pedantic(run, rounds=1 if "verify" in argv else 3)

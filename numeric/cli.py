@@ -115,12 +115,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _progress_printer(enabled: bool):
+def _progress_printer(enabled: bool, describe=lambda task: f"{task.claim}: {task.name}"):
     if not enabled:
         return None
 
-    def show(done: int, total: int, task: Any) -> None:
-        label = f"{task.claim}: {task.name}" if done < total else "done"
+    def show(done: int, total: int, item: Any) -> None:
+        label = describe(item) if done < total else "done"
         sys.stderr.write(f"\r[{done:>3}/{total}] {label[:70]:<70}")
         if done >= total:
             sys.stderr.write("\r" + " " * 80 + "\r")
@@ -153,10 +153,8 @@ def _cmd_mutants(args: argparse.Namespace, seed: int, alpha: float) -> int:
 
     chosen = MUTANTS if not args.claims else tuple(
         m for m in MUTANTS if set(m.claims) & {c.strip().upper() for c in args.claims})
-    show = _progress_printer(sys.stderr.isatty() and not args.json)
-    progress = None if show is None else (
-        lambda done, total, mutant: show(done, total, type("T", (), {
-            "claim": ",".join(mutant.claims), "name": mutant.name})()))
+    progress = _progress_printer(sys.stderr.isatty() and not args.json,
+                                 lambda mutant: f"{','.join(mutant.claims)}: {mutant.name}")
     results = run_mutants(seed, quick=True, alpha=alpha, mutants=chosen, progress=progress)
     survivors = [r for r in results if not r.caught]
     if args.json:

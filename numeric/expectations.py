@@ -30,6 +30,7 @@ from numeric._validation import (
     check_sigma,
 )
 from numeric.mixture import GaussianMixture
+from numeric.moments import optimal_weight
 from numeric.montecarlo import Estimate, mean_estimate
 from numeric.quadrature import noise_functions
 
@@ -85,11 +86,17 @@ def expected_over_noisy(mixture: GaussianMixture, sigma: float,
     True
     """
     _one_dimensional(mixture, "Simpson quadrature over x~")
-    noised = mixture.noised(check_sigma(sigma))
-    n, previous = 1025, _simpson(noised, values, 1025, width)
+    return _doubled_simpson(mixture.noised(check_sigma(sigma)), values, width)
+
+
+def _doubled_simpson(density: GaussianMixture, values: Callable[[Array], Array],
+                     width: float = 12.0) -> Estimate:
+    """``integral density * values`` by Simpson's rule, doubled from 1025 nodes until two
+    resolutions agree to :data:`SIMPSON_TOLERANCE`; the error is their difference."""
+    n, previous = 1025, _simpson(density, values, 1025, width)
     while True:
         n = 2 * n - 1
-        current = _simpson(noised, values, n, width)
+        current = _simpson(density, values, n, width)
         error = abs(current - previous)
         if error <= SIMPSON_TOLERANCE * max(abs(current), 1e-300) or n > 2**20:
             return Estimate(current, error, "quadrature", n)
@@ -112,7 +119,8 @@ def fisher_information(mixture: GaussianMixture, rng: np.random.Generator | None
     True
     """
     if mixture.dim == 1:
-        est = _simpson_over_data(mixture, lambda x: mixture.score(x)[..., 0] ** 2)
+        # the data density itself is the sigma -> 0 case of the same rule
+        est = _doubled_simpson(mixture, lambda x: mixture.score(x)[..., 0] ** 2)
         return Estimate(np.reshape(est.value, (1, 1)), np.reshape(est.error, (1, 1)),
                         est.method, est.n)
     generator = _required_rng(rng, "J(p) in d > 1")
@@ -120,18 +128,6 @@ def fisher_information(mixture: GaussianMixture, rng: np.random.Generator | None
     score = mixture.score(draws)
     est = mean_estimate(np.einsum("ni,nj->nij", score, score))
     return Estimate(est.value, est.error, "monte-carlo", est.n)
-
-
-def _simpson_over_data(mixture: GaussianMixture, values: Callable[[Array], Array]) -> Estimate:
-    # p itself is p_sigma at sigma -> 0; reuse the doubling rule on the data density.
-    n, previous = 1025, _simpson(mixture, values, 1025, 12.0)
-    while True:
-        n = 2 * n - 1
-        current = _simpson(mixture, values, n, 12.0)
-        error = abs(current - previous)
-        if error <= SIMPSON_TOLERANCE * abs(current) or n > 2**20:
-            return Estimate(current, error, "quadrature", n)
-        previous = current
 
 
 def _required_rng(rng, what: str) -> np.random.Generator:
@@ -282,8 +278,6 @@ def expected_optimal_weight(mixture: GaussianMixture, sigma: float, order: int =
     order 1): Monte Carlo mean of ``Sigma_1(X~)^-1`` over ``n_samples`` draws,
     shape ``(d, d)``, which needs ``rng``.
     """
-    from numeric.moments import optimal_weight
-
     s = check_sigma(sigma)
     n = check_order(order)
     if mixture.dim == 1:

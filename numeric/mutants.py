@@ -53,13 +53,13 @@ class MutantResult:
 
 
 def _at_order(order: int, wrong: Callable[[Callable, int], sp.Expr]):
-    """Replace the result at one order, keep the others (so the mutant is local)."""
+    """Replace the Gaussian-noise result at one order, keep the others (a local mutant)."""
     def factory(original: Callable) -> Callable:
         def mutated(n: int = 1, *args, **kwargs):
-            value = original(n, *args, **kwargs)
-            if n == order and not (args or kwargs.get("noise", "gaussian") != "gaussian"):
+            noise = args[0] if args else kwargs.get("noise", "gaussian")
+            if n == order and noise == "gaussian":
                 return wrong(original, n)
-            return value
+            return original(n, *args, **kwargs)
         return mutated
     return factory
 

@@ -71,7 +71,6 @@ class NoiseFunctions:
         self.log_density = self._compile("log_density", "mpmath")
         self.psi = self._compile("psi", "mpmath")
         self.psi_prime = self._compile("psi_prime", "mpmath")
-        self.fisher_information = float(derive.fisher_information_of_noise(spec))
 
     def _expression(self, what) -> sp.Expr:
         if what == "log_density":
@@ -194,11 +193,12 @@ def posterior_integrals(mixture: GaussianMixture, x_tilde: float, sigma: float, 
     noise_fns = noise_functions(noise)
     xt, s = mpmath.mpf(float(x_tilde)), mpmath.mpf(float(sigma))
     log_s = mpmath.log(s)
-    components = [(mpmath.log(mpmath.mpf(float(w))) - mpmath.log(mpmath.sqrt(mpmath.mpf(float(v))))
-                   - mpmath.log(2 * mpmath.pi) / 2,
-                   mpmath.mpf(float(mu)), mpmath.sqrt(mpmath.mpf(float(v))))
-                  for w, mu, v in zip(mixture.weights, mixture.means[:, 0],
-                                      mixture.covariances[:, 0, 0], strict=True)]
+    components = []
+    for w, mu, v in zip(mixture.weights, mixture.means[:, 0], mixture.covariances[:, 0, 0],
+                        strict=True):
+        sd = mpmath.sqrt(mpmath.mpf(float(v)))
+        log_norm = mpmath.log(mpmath.mpf(float(w)) / sd) - mpmath.log(2 * mpmath.pi) / 2
+        components.append((log_norm, mpmath.mpf(float(mu)), sd))
     orders = tuple(data_orders)
     top = max(orders, default=0)
 
@@ -259,29 +259,14 @@ def _hermite_e_values(top: int, z) -> list:
     return values[: top + 1]
 
 
-def _pointwise(mixture: GaussianMixture, x_tilde: ArrayLike, sigma: float, noise: str,
-               value: Callable[[float, float], float]) -> NDArray[np.float64]:
-    if mixture.dim != 1:
-        raise InvalidArgumentError("mixture", f"dim={mixture.dim}",
-                                   "posterior quadrature is one-dimensional",
-                                   "use a one-dimensional mixture (or Gaussian noise)")
-    s = check_sigma(sigma)
-    points = check_points("x_tilde", x_tilde, 1)
-    noise_functions(noise)  # validate before the loop
-    out = np.empty(points.shape[:-1])
-    with mpmath.workdps(QUADRATURE_DPS):
-        for index in np.ndindex(out.shape):
-            out[index] = float(value(float(points[index][0]), s))
-    return out
-
-
 def quadrature_moments(mixture: GaussianMixture, x_tilde: ArrayLike, sigma: float,
-                       order: int = 1, noise: str = "gaussian") -> dict[str, NDArray[np.float64]]:
+                       order: int = 1, noise: str = "gaussian", ratio_orders: Sequence[int] = ()
+                       ) -> dict[str, NDArray[np.float64]]:
     """Conditional moments of the order-``n`` target by posterior quadrature (d = 1).
 
     Returns ``{"mean": E[T_n | x~], "variance": Var[T_n | x~]}`` (noise route) and
-    ``"ratio": m_n`` (data route), each of shape ``x_tilde.shape[:-1]``, accurate to
-    :data:`QUADRATURE_TOLERANCE` relative.
+    ``"ratio": m_n`` (data route), plus ``"m<k>"`` for each of ``ratio_orders``, each of
+    shape ``x_tilde.shape[:-1]``, accurate to :data:`QUADRATURE_TOLERANCE` relative.
 
     Examples
     --------
@@ -291,17 +276,25 @@ def quadrature_moments(mixture: GaussianMixture, x_tilde: ArrayLike, sigma: floa
     >>> bool(abs(r["mean"][0] / r["ratio"][0] - 1) < 1e-10)     # C1 under logistic noise
     True
     """
+    if mixture.dim != 1:
+        raise InvalidArgumentError("mixture", f"dim={mixture.dim}",
+                                   "posterior quadrature is one-dimensional",
+                                   "use a one-dimensional mixture (or Gaussian noise)")
     n = check_order(order)
+    s = check_sigma(sigma)
+    points = check_points("x_tilde", x_tilde, 1)
     ratio = noise_functions(noise).ratio(n)
-    results: dict[str, list] = {"mean": [], "variance": [], "ratio": []}
-
-    def value(x: float, s: float) -> float:
-        r = posterior_integrals(mixture, x, s, noise, (ratio, lambda e: ratio(e) ** 2), (n,))
-        mean = r.expectation(0)
-        results["mean"].append(mean / s**n)
-        results["variance"].append((r.expectation(1) - mean**2) / s ** (2 * n))
-        results["ratio"].append(r.derivative_ratio(n))
-        return 0.0
-
-    shape = _pointwise(mixture, x_tilde, sigma, noise, value).shape
-    return {k: np.array([float(v) for v in vals]).reshape(shape) for k, vals in results.items()}
+    extra = tuple(check_order(k, name="ratio_orders") for k in ratio_orders)
+    keys = ("mean", "variance", "ratio", *(f"m{k}" for k in extra))
+    out = {key: np.empty(points.shape[:-1]) for key in keys}
+    with mpmath.workdps(QUADRATURE_DPS):
+        for index in np.ndindex(points.shape[:-1]):
+            r = posterior_integrals(mixture, points[index][0], s, noise,
+                                    (ratio, lambda e: ratio(e) ** 2), sorted({n, *extra}))
+            mean = r.expectation(0)
+            out["mean"][index] = float(mean / s**n)
+            out["variance"][index] = float((r.expectation(1) - mean**2) / s ** (2 * n))
+            out["ratio"][index] = float(r.derivative_ratio(n))
+            for k in extra:
+                out[f"m{k}"][index] = float(r.derivative_ratio(k))
+    return out

@@ -20,7 +20,6 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-import mpmath
 import numpy as np
 import sympy as sp
 
@@ -29,7 +28,7 @@ from numeric._validation import InvalidArgumentError, check_order
 from numeric.examples import random_mixture
 from numeric.mixture import GaussianMixture
 from numeric.moments import conditional_covariance, conditional_mean
-from numeric.quadrature import QUADRATURE_DPS, noise_functions, posterior_integrals
+from numeric.quadrature import noise_functions, quadrature_moments
 
 __all__ = ["QUANTITIES", "FormulaVerdict", "check_formula"]
 
@@ -142,15 +141,9 @@ def _reference_and_ratios(case: Case, quantity: str, n: int, noise: str, top: in
         noised = case.mixture.noised(case.sigma)
         ratios = [float(noised.derivative_ratio(x, k)[0]) for k in range(1, top + 1)]
     else:
-        fns = noise_functions(noise)
-        ratio = fns.ratio(n)
-        with mpmath.workdps(QUADRATURE_DPS):
-            r = posterior_integrals(case.mixture, case.x_tilde, case.sigma, noise,
-                                    (ratio, lambda e: ratio(e) ** 2), tuple(range(1, top + 1)))
-            mean = r.expectation(0)
-            ref = (mean if quantity == "mean" else r.expectation(1) - mean**2)
-            ref = float(ref / case.sigma ** (n if quantity == "mean" else 2 * n))
-            ratios = [float(r.derivative_ratio(k)) for k in range(1, top + 1)]
+        r = quadrature_moments(case.mixture, x, case.sigma, n, noise, range(1, top + 1))
+        ref = r["mean" if quantity == "mean" else "variance"][0]
+        ratios = [float(r[f"m{k}"][0]) for k in range(1, top + 1)]
     if quantity == "weight":
         ref = 1.0 / ref
     return float(ref), ratios

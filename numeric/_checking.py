@@ -9,16 +9,17 @@ and the notes render them, nothing here prints.
 from __future__ import annotations
 
 import math
+import multiprocessing
 import time
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
 
-from numeric._validation import InvalidArgumentError
+from numeric._validation import InvalidArgumentError, check_order
 from numeric.montecarlo import DEFAULT_FALSE_ALARM_RATE
 
 __all__ = [
@@ -67,12 +68,15 @@ class CheckTask:
     ``alpha`` is the false-alarm rate given to this task (used by Monte Carlo
     tasks only); ``rng`` is a generator seeded from the run's seed and the
     task's name, so a task's result does not depend on which others run.
+    Tasks with the same non-empty ``shares`` key reuse a memoised intermediate
+    result, so a parallel run keeps them in one worker.
     """
 
     claim: str
     name: str
     method: str
     run: Callable[[np.random.Generator, float], Check]
+    shares: str = ""
 
 
 @dataclass(frozen=True)
@@ -176,23 +180,75 @@ def run_tasks(
     alpha: float = DEFAULT_FALSE_ALARM_RATE,
     progress: Callable[[int, int, CheckTask], None] | None = None,
     extra: dict[str, Any] | None = None,
+    jobs: int = 1,
 ) -> VerifyReport:
-    """Run ``tasks``; the Monte Carlo ones share the family-wise rate ``alpha`` equally."""
+    """Run ``tasks``; the Monte Carlo ones share the family-wise rate ``alpha`` equally.
+
+    ``jobs > 1`` runs them in that many forked worker processes. Every task draws
+    from its own generator (:func:`task_rng`), so the report is the same for any
+    ``jobs``, only faster.
+    """
     if not 0 < alpha < 1:
         raise InvalidArgumentError("alpha", alpha, "false-alarm rate must lie in (0, 1)",
                                    "pass e.g. 1e-4")
+    workers = check_order(jobs, minimum=1, name="jobs")
     n_mc = sum(t.method == "monte-carlo" for t in tasks)
     per_task_alpha = alpha / max(n_mc, 1)
     start = time.perf_counter()
-    by_claim: dict[str, list[Check]] = {}
-    for i, task in enumerate(tasks):
-        if progress is not None:
-            progress(i, len(tasks), task)
-        check = _run_one(task, task_rng(seed, f"{task.claim}/{task.name}"), per_task_alpha)
-        by_claim.setdefault(task.claim, []).append(check)
+    checks: dict[int, Check] = {}
     if progress is not None and tasks:
-        progress(len(tasks), len(tasks), tasks[-1])
-    results = tuple(ClaimResult(cid, titles[cid], tuple(checks)) for cid, checks in
+        progress(0, len(tasks), tasks[0])
+    for done, (index, check) in enumerate(_each_result(tasks, seed, per_task_alpha, workers)):
+        checks[index] = check
+        if progress is not None:
+            progress(done + 1, len(tasks), tasks[index])
+    by_claim: dict[str, list[Check]] = {}
+    for index, task in enumerate(tasks):
+        by_claim.setdefault(task.claim, []).append(checks[index])
+    results = tuple(ClaimResult(cid, titles[cid], tuple(found)) for cid, found in
                     by_claim.items())
     return VerifyReport(results, seed, alpha, time.perf_counter() - start, n_mc, extra or {})
 
+
+# The tasks are closures (not picklable), so forked workers inherit them through this
+# module-level slot and receive only indices.
+_FORKED_TASKS: tuple[Sequence[CheckTask], int, float] | None = None
+
+
+def _run_indices(indices: list[int]) -> list[tuple[int, Check]]:
+    assert _FORKED_TASKS is not None
+    tasks, seed, alpha = _FORKED_TASKS
+    return [(i, _run_one(tasks[i], task_rng(seed, f"{tasks[i].claim}/{tasks[i].name}"), alpha))
+            for i in indices]
+
+
+def _units(tasks: Sequence[CheckTask]) -> list[list[int]]:
+    # tasks sharing a memoised result form one unit; shared units (the heavy ones) go first
+    shared: dict[str, list[int]] = {}
+    alone: list[list[int]] = []
+    for index, task in enumerate(tasks):
+        if task.shares:
+            shared.setdefault(task.shares, []).append(index)
+        else:
+            alone.append([index])
+    return [*shared.values(), *alone]
+
+
+def _each_result(
+    tasks: Sequence[CheckTask], seed: int, alpha: float, workers: int
+) -> Iterator[tuple[int, Check]]:
+    global _FORKED_TASKS
+    fork = "fork" in multiprocessing.get_all_start_methods()
+    if workers == 1 or len(tasks) < 2 or not fork:
+        for index, task in enumerate(tasks):
+            yield index, _run_one(task, task_rng(seed, f"{task.claim}/{task.name}"), alpha)
+        return
+    _FORKED_TASKS = (tasks, seed, alpha)
+    try:
+        units = _units(tasks)
+        context = multiprocessing.get_context("fork")
+        with context.Pool(min(workers, len(units))) as pool:
+            for finished in pool.imap_unordered(_run_indices, units):
+                yield from finished
+    finally:
+        _FORKED_TASKS = None

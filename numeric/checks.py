@@ -197,6 +197,7 @@ def verify(
     quick: bool = False,
     alpha: float = DEFAULT_FALSE_ALARM_RATE,
     progress: Callable[[int, int, CheckTask], None] | None = None,
+    jobs: int = 1,
 ) -> VerifyReport:
     """Run every check of the selected claims and return the report.
 
@@ -206,4 +207,4 @@ def verify(
     """
     selected = tasks(claims, quick)
     return run_tasks(selected, CLAIM_TITLES, seed, alpha, progress,
-                     extra={"quick": quick})
+                     extra={"quick": quick}, jobs=jobs)

@@ -501,6 +501,10 @@ _FACTORIES = {
 }
 
 
+#: Checks that read the same memoised quadrature table (see CheckTask.shares).
+_SHARES = {_c1_quadrature: "noise-table", _c2_quadrature: "noise-table"}
+
+
 def clear_caches() -> None:
     """Forget memoised intermediate results (after a formula of :mod:`derive` is swapped)."""
     _noise_table.cache_clear()
@@ -508,5 +512,5 @@ def clear_caches() -> None:
 
 def claim_tasks(claim: str, quick: bool) -> list[CheckTask]:
     """The tasks of one claim (``C1`` .. ``C7``)."""
-    return [CheckTask(claim, name, method, make(quick)) for name, method, make in
-            _FACTORIES[claim]]
+    return [CheckTask(claim, name, method, make(quick), _SHARES.get(make, ""))
+            for name, method, make in _FACTORIES[claim]]

@@ -64,6 +64,9 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--alpha", type=float, default=None,
                         help="family-wise false-alarm rate of the Monte Carlo checks "
                         "(default 1e-4)")
+    verify.add_argument("--jobs", type=int, default=None, metavar="N",
+                        help="worker processes (default: one per available core); "
+                        "the report does not depend on N")
     verify.add_argument("--mutants", action="store_true",
                         help="instead, run every deliberately wrong formula (mutant) through "
                         "the checks; exit 1 if any survives")
@@ -129,6 +132,15 @@ def _progress_printer(enabled: bool, describe=lambda task: f"{task.claim}: {task
     return show
 
 
+def _available_cores() -> int:
+    import os
+
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on every platform
+        return os.cpu_count() or 1
+
+
 def _cmd_verify(args: argparse.Namespace) -> int:
     from numeric.checks import DEFAULT_SEED, verify
     from numeric.montecarlo import DEFAULT_FALSE_ALARM_RATE
@@ -138,7 +150,9 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     if args.mutants:
         return _cmd_mutants(args, seed, alpha)
     progress = _progress_printer(sys.stderr.isatty() and not args.json)
-    report = verify(args.claims, seed=seed, quick=args.quick, alpha=alpha, progress=progress)
+    jobs = _available_cores() if args.jobs is None else args.jobs
+    report = verify(args.claims, seed=seed, quick=args.quick, alpha=alpha, progress=progress,
+                    jobs=jobs)
     if args.json:
         print(json.dumps(report.to_dict(), indent=2))
     else:

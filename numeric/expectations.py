@@ -31,7 +31,7 @@ from numeric._validation import (
 )
 from numeric.mixture import GaussianMixture
 from numeric.moments import optimal_weight
-from numeric.montecarlo import Estimate, mean_estimate
+from numeric.montecarlo import Estimate, streamed_mean
 from numeric.quadrature import noise_functions
 
 __all__ = [
@@ -124,10 +124,14 @@ def fisher_information(mixture: GaussianMixture, rng: np.random.Generator | None
         return Estimate(np.reshape(est.value, (1, 1)), np.reshape(est.error, (1, 1)),
                         est.method, est.n)
     generator = _required_rng(rng, "J(p) in d > 1")
-    draws = mixture.sample(check_sample_count(n_samples, "n_samples"), generator)
-    score = mixture.score(draws)
-    est = mean_estimate(np.einsum("ni,nj->nij", score, score))
-    return Estimate(est.value, est.error, "monte-carlo", est.n)
+
+    def outer_scores(g: np.random.Generator, m: int) -> Array:
+        score = mixture.score(mixture.sample(m, g))
+        return score[:, :, None] * score[:, None, :]
+
+    # streamed, so n_samples = 1e8 runs in constant memory
+    return streamed_mean(outer_scores, check_sample_count(n_samples, "n_samples"), generator,
+                         method="monte-carlo")
 
 
 def _required_rng(rng, what: str) -> np.random.Generator:
@@ -285,6 +289,7 @@ def expected_optimal_weight(mixture: GaussianMixture, sigma: float, order: int =
             return expected_over_noisy(mixture, s, lambda x: optimal_weight(mixture, x, s, n))
         return expected_moments(mixture, s, n, noise).weight
     generator = _required_rng(rng, "E[W*] in d > 1")
-    draws = mixture.noised(s).sample(check_sample_count(n_samples, "n_samples"), generator)
-    est = mean_estimate(optimal_weight(mixture, draws, s, n, noise))
-    return Estimate(est.value, est.error, "monte-carlo", est.n)
+    noised = mixture.noised(s)
+    return streamed_mean(lambda g, m: optimal_weight(mixture, noised.sample(m, g), s, n, noise),
+                         check_sample_count(n_samples, "n_samples"), generator,
+                         method="monte-carlo")

@@ -10,13 +10,19 @@ and a formula off by several standard errors is rejected almost surely.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from statistics import NormalDist
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from numeric._validation import InvalidArgumentError, check_finite_array
+from numeric._validation import (
+    InvalidArgumentError,
+    check_finite_array,
+    check_rng,
+    check_sample_count,
+)
 
 __all__ = [
     "DEFAULT_FALSE_ALARM_RATE",
@@ -25,6 +31,7 @@ __all__ = [
     "concatenate",
     "mean_estimate",
     "moment_estimate",
+    "streamed_mean",
     "z_test",
     "z_threshold",
 ]
@@ -77,6 +84,77 @@ def mean_estimate(samples: ArrayLike, method: str = "monte-carlo") -> Estimate:
         raise InvalidArgumentError("samples", data.shape, "need at least 2 draws",
                                    "draw more samples")
     return Estimate(data.mean(axis=0), data.std(axis=0, ddof=1) / math.sqrt(n), method, n)
+
+
+#: Draws per chunk of :func:`streamed_mean`: ~2 MB per scalar statistic.
+DEFAULT_CHUNK_SIZE = 1 << 18
+
+
+def streamed_mean(
+    draw: Callable[[np.random.Generator, int], ArrayLike],
+    n_draws: int,
+    rng: np.random.Generator | int,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+    method: str = "monte-carlo (streamed)",
+) -> Estimate:
+    """Sample mean of ``n_draws`` i.i.d. statistics with its standard error, in constant memory.
+
+    ``draw(rng, m)`` returns ``m`` statistics (shape ``(m, ...)``); they are drawn in
+    chunks of at most ``chunk_size`` and folded into a running mean and sum of squared
+    deviations (Chan et al.'s pairwise update, which does not lose the variance to
+    cancellation the way ``E[x^2] - E[x]^2`` does). Memory is ``O(chunk_size)`` whatever
+    ``n_draws`` is.
+
+    Parameters
+    ----------
+    draw : callable
+        ``draw(rng, m) -> array (m, ...)`` of i.i.d. statistics.
+    n_draws : int
+        Total number of draws, >= 2.
+    rng : numpy.random.Generator or int
+        The generator (or a seed); the only source of randomness.
+    chunk_size : int
+        Draws per chunk.
+
+    Returns
+    -------
+    Estimate
+        Mean over draws and its standard error ``std / sqrt(n)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> est = streamed_mean(lambda g, m: g.standard_normal(m), 100_000, 1, chunk_size=4096)
+    >>> bool(abs(est.value) < 5 * est.error and abs(est.error - 1 / np.sqrt(1e5)) < 1e-4)
+    True
+    >>> whole = mean_estimate(np.random.default_rng(1).standard_normal(10_000))
+    >>> one_chunk = streamed_mean(lambda g, m: g.standard_normal(m), 10_000, 1)
+    >>> bool(np.allclose([one_chunk.value, one_chunk.error], [whole.value, whole.error]))
+    True
+    """
+    total = check_sample_count(n_draws, "n_draws")
+    if total < 2:
+        raise InvalidArgumentError("n_draws", total, "need at least 2 draws for an error",
+                                   "pass n_draws >= 2")
+    size = check_sample_count(chunk_size, "chunk_size")
+    generator = check_rng(rng)
+    count, mean, squares = 0, 0.0, 0.0
+    while count < total:
+        m = min(size, total - count)
+        chunk = np.asarray(draw(generator, m), dtype=np.float64)
+        if chunk.shape[:1] != (m,):
+            raise InvalidArgumentError("draw", chunk.shape,
+                                       f"draw(rng, {m}) must return {m} statistics along axis 0",
+                                       "return an array of shape (m, ...)")
+        chunk_mean = chunk.mean(axis=0)
+        chunk_squares = np.sum((chunk - chunk_mean) ** 2, axis=0)
+        delta = chunk_mean - mean
+        combined = count + m
+        mean = mean + delta * (m / combined)
+        squares = squares + chunk_squares + delta**2 * (count * m / combined)
+        count = combined
+    error = np.sqrt(squares / (count - 1) / count)
+    return Estimate(mean, error, method, count)
 
 
 def moment_estimate(draws: ArrayLike, mean: ArrayLike) -> Estimate:

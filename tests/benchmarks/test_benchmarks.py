@@ -26,9 +26,45 @@ def _mixture(dim: int):
 
 @pytest.mark.parametrize("dim", [1, 3])
 def test_posterior_draws(benchmark, dim) -> None:
+    # 1000 draws from one posterior p(x | x~) (the mixture built once): the target's ratio
     gm, rng = _mixture(dim), np.random.default_rng(1)
-    x = gm.sample(1, rng)[0]
-    benchmark(gm.sample_posterior, x, 0.5, 1000, rng)
+    posterior = gm.posterior(gm.sample(1, rng)[0], 0.5)
+    benchmark(posterior.sample, 1000, rng)
+
+
+@pytest.mark.parametrize("dim", [1, 3])
+def test_posterior_draws_including_the_posterior(benchmark, dim) -> None:
+    # the same, building p(x | x~) in the call
+    gm, rng = _mixture(dim), np.random.default_rng(1)
+    benchmark(gm.sample_posterior, gm.sample(1, rng)[0], 0.5, 1000, rng)
+
+
+@pytest.mark.parametrize("dim", [1, 3])
+def test_posterior_draws_at_1000_points(benchmark, dim) -> None:
+    # one draw at each of 1000 points: responsibilities at every point dominate
+    gm, rng = _mixture(dim), np.random.default_rng(1)
+    benchmark(gm.sample_posterior, gm.sample(1000, rng), 0.5, 1, rng)
+
+
+def test_streamed_monte_carlo_1e8_draws_memory(benchmark) -> None:
+    # peak RSS of a fresh interpreter that streams 10^8 mixture draws through streamed_mean
+    script = (
+        "import resource, numpy as np\n"
+        "from numeric.examples import random_mixture\n"
+        "from numeric.montecarlo import streamed_mean\n"
+        "gm = random_mixture(np.random.default_rng(0), dim=1, n_components=5)\n"
+        "streamed_mean(lambda g, m: gm.sample(m, g)[:, 0], 10**8, np.random.default_rng(1))\n"
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
+    )
+
+    def run() -> float:
+        out = subprocess.run([sys.executable, "-c", script], check=True, capture_output=True,
+                             text=True)
+        return int(out.stdout.strip()) / 1024.0  # ru_maxrss is in KiB on Linux
+
+    peak = benchmark.pedantic(run, rounds=1)
+    benchmark.extra_info["peak_rss_mb"] = peak
+    print(f"\n10^8 streamed draws: peak RSS {peak:.0f} MB")
 
 
 @pytest.mark.parametrize("dim", [1, 3])

@@ -18,6 +18,14 @@ def test_quick_verify_passes_for_every_claim() -> None:
     assert {c.id for c in report.claims} >= {f"C{i}" for i in range(1, 8)}
 
 
+def test_parallel_verify_gives_the_serial_report() -> None:
+    # every task has its own generator, so worker processes change the time taken only
+    parallel, serial = (verify(["MIX", "C1", "C2"], quick=True, seed=3, jobs=j).to_dict()
+                        for j in (2, 1))  # parallel first: no caches inherited
+    del serial["seconds"], parallel["seconds"]
+    assert serial == parallel
+
+
 @pytest.mark.parametrize(
     ("wrong", "order"),
     [

@@ -152,6 +152,25 @@ def test_posterior_draw_test_rejects_a_two_percent_wrong_covariance(rng) -> None
     assert not _posterior_z(gm, x, 0.9, 100_000, rng, shift_cov=1.02).passed
 
 
+@pytest.mark.parametrize("name", ["two-mode-1d", "two-mode-3d"])
+def test_batched_posterior_draws_match_each_points_posterior(name: str, rng) -> None:
+    # One call draws at several points; each point's draws must follow its own posterior
+    # (Bonferroni over the points keeps the family-wise false-alarm rate at ALPHA).
+    gm = example(name)
+    centre = gm.weights @ gm.means
+    points = centre + np.array([-1.5, 0.0, 0.7])[:, None] * np.ones(gm.dim)
+    draws = gm.sample_posterior(points, 0.9, 60_000, rng)
+    assert draws.shape == (3, 60_000, gm.dim)
+    for point, point_draws in zip(points, draws, strict=True):
+        mean, cov = gm.posterior_moments(point, 0.9)
+        target = np.concatenate([mean, cov.ravel()])
+        assert z_test(moment_estimate(point_draws, mean), target, ALPHA / 3).passed
+    # Calibration: the draws of one point do not pass for another point's posterior.
+    mean, cov = gm.posterior_moments(points[0], 0.9)
+    wrong = z_test(moment_estimate(draws[2], mean), np.concatenate([mean, cov.ravel()]), ALPHA)
+    assert not wrong.passed
+
+
 def test_sample_matches_mixture_moments(rng: np.random.Generator) -> None:
     gm = example("two-mode-3d")
     n = 200_000

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -95,6 +96,25 @@ def build_parser() -> argparse.ArgumentParser:
     reliability.add_argument("--out", default="notes", help="output directory (default: notes)")
     reliability.set_defaults(handler=_cmd_reliability)
 
+    study = sub.add_parser(
+        "study", help="gradient-variance (C8) and training (C9) studies of the weightings",
+        description="Compare the weighting zoo (uniform, sigma^2, oracle W*, E[W*], EDM, "
+        "Min-SNR, likelihood) on 1-D Gaussian mixtures: 'gradients' computes per-sample "
+        "gradient covariance, curvature and sandwich under three normalisations (C8); "
+        "'training' runs SGD and Adam over seeds and step sizes (C9).")
+    study.add_argument("which", choices=("gradients", "training"), help="which study")
+    study.add_argument("--seed", type=int, default=None,
+                       help="seed of every random draw (default: a fixed seed, reported)")
+    study.add_argument("--quick", action="store_true",
+                       help="a smaller run (under a minute on 2 cores)")
+    study.add_argument("--json", action="store_true", help="print the results as JSON")
+    study.add_argument("--plots", metavar="DIR", default=None,
+                       help="write matplotlib PNGs into DIR (needs the 'plots' extra)")
+    study.add_argument("--save", metavar="DIR", default=None,
+                       help="write DIR/study-<which>.json and regenerate DIR/study.md "
+                       "(use --save notes for the published note)")
+    study.set_defaults(handler=_cmd_study)
+
     check = sub.add_parser(
         "check", help="verify your own formula for the mean, covariance or weight",
         description="Check a formula (SymPy syntax, d = 1) for the conditional mean, "
@@ -122,11 +142,16 @@ def _progress_printer(enabled: bool, describe=lambda task: f"{task.claim}: {task
     if not enabled:
         return None
 
+    start = time.perf_counter()
+
     def show(done: int, total: int, item: Any) -> None:
         label = describe(item) if done < total else "done"
-        sys.stderr.write(f"\r[{done:>3}/{total}] {label[:70]:<70}")
+        filled = int(20 * done / max(total, 1))
+        bar = "#" * filled + "." * (20 - filled)
+        elapsed = time.perf_counter() - start
+        sys.stderr.write(f"\r[{bar}] {done:>3}/{total} {elapsed:5.0f}s {label[:50]:<50}")
         if done >= total:
-            sys.stderr.write("\r" + " " * 80 + "\r")
+            sys.stderr.write("\r" + " " * 90 + "\r")
         sys.stderr.flush()
 
     return show
@@ -179,6 +204,41 @@ def _cmd_mutants(args: argparse.Namespace, seed: int, alpha: float) -> int:
 
         print(format_mutant_report(results, seed))
     return EXIT_FAILED if survivors else EXIT_OK
+
+
+def _cmd_study(args: argparse.Namespace) -> int:
+    from numeric.study import report, runner
+
+    if args.plots is not None:
+        report._pyplot(args.plots)  # fail early, before a long run, if matplotlib is missing
+    seed = runner.DEFAULT_STUDY_SEED if args.seed is None else args.seed
+    if seed < 0:
+        from numeric._validation import InvalidArgumentError
+
+        raise InvalidArgumentError("--seed", seed, "seeds are non-negative integers",
+                                   "pass e.g. --seed 0")
+    show = _progress_printer(sys.stderr.isatty() and not args.json, lambda label: label)
+    run = runner.gradient_study if args.which == "gradients" else runner.training_study
+
+    def progress(done: int, total: int, label: str) -> None:
+        if show is not None:
+            show(done, total, label)
+
+    result = run(quick=args.quick, seed=seed, progress=progress)
+    written = []
+    if args.plots is not None:
+        written += report.write_plots(args.plots, **{args.which: result})
+    if args.save is not None:
+        written += report.save_study(result, args.save)
+    if args.json:
+        print(json.dumps(result, indent=1))
+    else:
+        summary = (report.format_gradient_summary if args.which == "gradients"
+                   else report.format_training_summary)
+        print(summary(result))
+        for path in written:
+            print(f"wrote {path}")
+    return EXIT_OK
 
 
 def _cmd_derive(args: argparse.Namespace) -> int:

@@ -1,0 +1,53 @@
+"""Gradient variance and training studies of the DSM weightings (claims C8, C9).
+
+Public API (re-exported; implementation in the submodules):
+
+* models: :class:`ComponentMeansModel`, :class:`FeatureModel`, :func:`mixture_score_1d`
+* weightings: :func:`weighting_zoo`, :class:`StudyWeighting`
+* C8: :func:`gradient_moments`, :func:`level_grid`, :func:`normalised`,
+  :func:`pointwise_ratio`, :func:`monte_carlo_gradient_covariance`, :func:`gradient_study`
+* C9: :func:`train`, :func:`score_error`, :func:`training_study`
+* reports: :func:`render_study_notes`, :func:`study_notes`, :func:`save_study`,
+  :func:`write_plots`
+"""
+
+from numeric.study.gradients import (
+    NORMALISATIONS,
+    GradientMoments,
+    best_fit,
+    gradient_moments,
+    level_grid,
+    monte_carlo_gradient_covariance,
+    normalised,
+    pointwise_ratio,
+)
+from numeric.study.models import ComponentMeansModel, FeatureModel, mixture_score_1d
+from numeric.study.report import render_study_notes, save_study, study_notes, write_plots
+from numeric.study.runner import DEFAULT_STUDY_SEED, gradient_study, training_study
+from numeric.study.training import score_error, train
+from numeric.study.weightings import StudyWeighting, weighting_zoo
+
+__all__ = [
+    "DEFAULT_STUDY_SEED",
+    "NORMALISATIONS",
+    "ComponentMeansModel",
+    "FeatureModel",
+    "GradientMoments",
+    "StudyWeighting",
+    "best_fit",
+    "gradient_moments",
+    "gradient_study",
+    "level_grid",
+    "mixture_score_1d",
+    "monte_carlo_gradient_covariance",
+    "normalised",
+    "pointwise_ratio",
+    "render_study_notes",
+    "save_study",
+    "score_error",
+    "study_notes",
+    "train",
+    "training_study",
+    "weighting_zoo",
+    "write_plots",
+]

@@ -233,3 +233,18 @@ def test_plots_without_matplotlib_exit_2_with_the_fix(monkeypatch, capsys, tmp_p
     assert main(["study", "gradients", "--quick", "--plots", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert "matplotlib" in err and "pip install -e '.[plots]'" in err and "Traceback" not in err
+
+
+@pytest.mark.slow
+def test_quick_studies_from_the_command_line(capsys, tmp_path) -> None:
+    from numeric.cli import main
+
+    assert main(["study", "gradients", "--quick", "--json", "--save", str(tmp_path)]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    saved = json.loads((tmp_path / "study-gradients.json").read_text())
+    assert printed == saved and saved["quick"] and saved["claim"] == "C8"
+    assert all(c["c3_sandwich_check"]["passed"] for c in saved["cases"] if c["well_specified"])
+    assert main(["study", "training", "--quick", "--save", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "C9 training study" in out and "sign test" in out
+    assert (tmp_path / "study.md").read_text() == study_notes(tmp_path)

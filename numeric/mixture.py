@@ -447,8 +447,11 @@ class GaussianMixture:
         z = generator.standard_normal((count, self.dim))
         # Every component transforms every draw (K small matrix products, fast), and
         # each draw keeps its own component's row: cheaper than gathering n matrices.
-        transformed = np.matmul(z, parts.roots_t)
-        return transformed[labels, np.arange(count)] + self._means[labels]
+        transformed = np.matmul(z, parts.roots_t).reshape(-1, self.dim)
+        # flat `take` is ~3x faster than fancy indexing with two index arrays
+        draws = transformed.take(labels * count + np.arange(count), axis=0)
+        draws += self._means.take(labels, axis=0)
+        return draws
 
     def sample_posterior(
         self, x_tilde: ArrayLike, sigma: float, n: int, rng: np.random.Generator | int
@@ -511,8 +514,10 @@ class GaussianMixture:
             # As in sample(): every component transforms every draw, each keeps its own.
             # (the posterior factors do not depend on the point, so one product per component)
             transformed = np.matmul(z.reshape(-1, self.dim), np.swapaxes(roots, 1, 2))
-            index = np.arange(z.shape[0] * count).reshape(z.shape[0], count)
-            draws = transformed[labels, index] + means[rows, labels]
+            total = z.shape[0] * count
+            index = labels.reshape(-1) * total + np.arange(total)
+            draws = transformed.reshape(-1, self.dim).take(index, axis=0).reshape(z.shape)
+            draws += means[rows, labels]
         return draws.reshape(*batch, count, self.dim)
 
 

@@ -180,3 +180,21 @@ def check_rng(rng: Any) -> np.random.Generator:
         "rng", rng, "expected a numpy.random.Generator or a non-negative integer seed",
         "pass numpy.random.default_rng(seed); global random state is never used",
     )
+
+
+def check_schedule(schedule: Any, name: str = "schedule") -> NDArray[np.float64]:
+    """Noise levels of a schedule: a 1-D array of distinct finite levels > 0, ascending."""
+    levels = check_finite_array(name, schedule)
+    if levels.ndim != 1 or levels.size == 0 or np.any(levels <= 0) or np.any(
+            np.diff(levels) <= 0):
+        raise InvalidArgumentError(name, levels, "expected distinct noise levels > 0 in "
+                                   "ascending order", "pass e.g. numpy.geomspace(0.05, 5, 8)")
+    return levels
+
+
+def check_choice(name: str, value: Any, choices: tuple[str, ...]) -> str:
+    """One of a fixed set of names."""
+    if value not in choices:
+        raise InvalidArgumentError(name, value, f"unknown {name}",
+                                   f"choose one of {', '.join(map(repr, choices))}")
+    return str(value)

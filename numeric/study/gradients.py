@@ -28,6 +28,7 @@ from typing import Any, Protocol
 import numpy as np
 from numpy.typing import NDArray
 
+from numeric._validation import InvalidArgumentError, check_choice
 from numeric.mixture import GaussianMixture
 from numeric.moments import conditional_covariance
 from numeric.montecarlo import Estimate, streamed_mean
@@ -193,16 +194,18 @@ def normalised(normalisation: str, grids: Sequence[LevelGrid], weight: WeightFun
     weighting gets the heuristic's mean weight). ``equal curvature tr A``: one constant
     making ``tr A_W`` equal ``reference_curvature`` (the heuristic's).
     """
+    check_choice("normalisation", normalisation, NORMALISATIONS)
     if normalisation == "raw":
         return np.ones(len(grids))
     if normalisation == "equal mean weight per sigma":
         sigmas = np.array([g.sigma for g in grids])
         return sigmas**2 / mean_weight(grids, weight)
-    if normalisation == "equal curvature tr A":
-        assert reference_curvature is not None and model is not None and theta is not None
-        own = gradient_moments(model, theta, grids, weight).curvature
-        return np.full(len(grids), reference_curvature / np.trace(own))
-    raise ValueError(f"unknown normalisation {normalisation!r}")
+    if reference_curvature is None or model is None or theta is None:
+        raise InvalidArgumentError("reference_curvature", reference_curvature,
+                                   "equal curvature needs the reference tr A, model and theta",
+                                   "pass reference_curvature=, model= and theta=")
+    own = gradient_moments(model, theta, grids, weight).curvature
+    return np.full(len(grids), reference_curvature / np.trace(own))
 
 
 def pointwise_ratio(grid: LevelGrid) -> dict[str, float]:

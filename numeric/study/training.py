@@ -21,6 +21,13 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from numeric._validation import (
+    InvalidArgumentError,
+    check_choice,
+    check_finite_array,
+    check_order,
+    check_schedule,
+)
 from numeric.mixture import GaussianMixture
 from numeric.study.gradients import LevelGrid, ScoreModel
 
@@ -90,9 +97,19 @@ def train(
     ``initial`` has shape ``(n_seeds, p)``; seed ``j``'s draws come from ``rng`` and are
     shared by all step sizes.
     """
-    if optimizer not in ("sgd", "adam"):
-        raise ValueError(f"unknown optimizer {optimizer!r}")
-    rates = np.asarray(rates, dtype=np.float64)
+    check_choice("optimizer", optimizer, ("sgd", "adam"))
+    rates = check_finite_array("rates", rates)
+    if rates.ndim != 1 or np.any(rates <= 0):
+        raise InvalidArgumentError("rates", rates, "expected a 1-D array of step sizes > 0",
+                                   "pass e.g. 10.0 ** numpy.arange(-4, 1)")
+    initial = check_finite_array("initial", initial)
+    if initial.ndim != 2 or initial.shape[1] != model.n_parameters:
+        raise InvalidArgumentError("initial", initial.shape,
+                                   f"expected shape (n_seeds, {model.n_parameters})",
+                                   "pass one parameter vector per seed")
+    check_order(steps, minimum=1, name="steps")
+    check_order(batch_per_level, minimum=1, name="batch_per_level")
+    schedule = check_schedule(schedule)
     n_seeds, p = initial.shape
     theta = np.broadcast_to(initial, (rates.size, n_seeds, p)).copy()
     step_size = rates[:, None, None]

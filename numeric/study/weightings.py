@@ -17,7 +17,7 @@ import sympy as sp
 from numpy.typing import NDArray
 
 import derive
-from numeric._validation import InvalidArgumentError
+from numeric._validation import InvalidArgumentError, check_schedule
 from numeric.expectations import expected_optimal_weight
 from numeric.mixture import GaussianMixture
 from numeric.study.models import mixture_score_1d
@@ -95,7 +95,7 @@ def weighting_zoo(mixture: GaussianMixture, schedule: Array) -> tuple[StudyWeigh
         raise InvalidArgumentError("mixture", f"dim={mixture.dim}",
                                    "the studies are one-dimensional",
                                    "use a one-dimensional mixture")
-    levels = np.asarray(schedule, dtype=np.float64)
+    levels = check_schedule(schedule)
     w, mu = mixture.weights, mixture.means[:, 0]
     mean = float(w @ mu)
     data_sd = float(np.sqrt(w @ (mixture.eigenvalues[:, 0] + (mu - mean) ** 2)))

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from numeric import InvalidArgumentError
 from numeric.examples import example, random_mixture
 from numeric.moments import optimal_weight
 from numeric.montecarlo import z_test
@@ -166,7 +167,7 @@ def test_normalisations_do_what_they_say(setting) -> None:
     curvature = normalised("equal curvature tr A", grids, oracle, 0.25, model, theta)
     m = gradient_moments(model, theta, grids, oracle, curvature)
     assert np.trace(m.curvature) == pytest.approx(0.25, rel=1e-12)
-    with pytest.raises(ValueError, match="unknown normalisation"):
+    with pytest.raises(InvalidArgumentError, match="normalisation"):
         normalised("per-sample", grids, oracle)
 
 
@@ -211,9 +212,17 @@ def test_adam_runs_and_unknown_optimizer_is_refused() -> None:
     runs = train(model, initial, gm, SCHEDULE, w, "adam", np.array([0.05]), 80, 4,
                  np.random.default_rng(0), grids, model.true_parameters(), n_checkpoints=2)
     assert np.all(runs.distances[0, :, -1] < runs.distances[0, :, 0])
-    with pytest.raises(ValueError, match="optimizer"):
+    with pytest.raises(InvalidArgumentError, match="optimizer"):
         train(model, initial, gm, SCHEDULE, w, "lbfgs", np.array([0.1]), 1, 1,
               np.random.default_rng(0), grids, model.true_parameters())
+    with pytest.raises(InvalidArgumentError, match="initial"):
+        train(model, np.zeros((2, 3)), gm, SCHEDULE, w, "sgd", np.array([0.1]), 1, 1,
+              np.random.default_rng(0), grids, model.true_parameters())
+    with pytest.raises(InvalidArgumentError, match="rates"):
+        train(model, initial, gm, SCHEDULE, w, "sgd", np.array([-0.1]), 1, 1,
+              np.random.default_rng(0), grids, model.true_parameters())
+    with pytest.raises(InvalidArgumentError, match="schedule"):
+        weighting_zoo(gm, [1.0, 0.5])
 
 
 # -- the note and the CLI -------------------------------------------------------------

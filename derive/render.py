@@ -82,5 +82,7 @@ def render_index(claims: tuple[Claim, ...], max_order: int) -> str:
     lines += ["", "See also [weightings.md](weightings.md) for the weighting zoo in score "
               "space.", "",
               "C8 (gradient variance) and C9 (training) are empirical and belong to the "
-              "studies; they are not derived here."]
+              "studies; they are not derived here: see [study.md](study.md) (`dsmw study`). "
+              "Measured reliability of the numerical checks: [reliability.md](reliability.md); "
+              "performance: [performance.md](performance.md)."]
     return "\n".join(lines) + "\n"

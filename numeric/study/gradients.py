@@ -221,6 +221,7 @@ def pointwise_ratio(grid: LevelGrid) -> dict[str, float]:
     below = grid.hessian < 0
     mass = grid.mass
     return {
+        "heuristic_larger_on": _intervals(grid.x, ~below & (mass > 1e-12 * mass.max())),
         "sigma": grid.sigma,
         "mass_heuristic_smaller": float(np.sum(mass[below]) / np.sum(mass)),
         "expected_ratio": float(np.sum(mass * from_hessian) / np.sum(mass)),
@@ -229,6 +230,12 @@ def pointwise_ratio(grid: LevelGrid) -> dict[str, float]:
         "identity_gap": float(np.max(np.abs(from_covariance - from_hessian)
                                      / np.maximum(from_hessian, 1e-300))),
     }
+
+
+def _intervals(x: Array, inside: Array) -> list[list[float]]:
+    """Maximal runs of grid nodes where ``inside`` holds, as ``[first, last]`` node values."""
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], inside.astype(np.int8), [0]])))
+    return [[float(x[a]), float(x[b - 1])] for a, b in zip(edges[::2], edges[1::2], strict=True)]
 
 
 def monte_carlo_gradient_covariance(

@@ -237,10 +237,12 @@ def _case_table(case: dict[str, Any]) -> list[str]:
 
 
 def _pointwise_table(entry: dict[str, Any]) -> list[str]:
-    rows = ["| sigma | p_sigma-mass where heuristic is smaller (h < 0) | E[(1+sigma^2 h)^2] "
-            "| min | max | identity gap |", "|---|---|---|---|---|---|"]
+    rows = ["| sigma | p_sigma-mass where heuristic is smaller (h < 0) | heuristic larger "
+            "(h > 0) on | E[(1+sigma^2 h)^2] | min | max | identity gap |",
+            "|---|---|---|---|---|---|---|"]
     for lv in entry["levels"]:
-        rows.append(f"| {_g(lv['sigma'])} | {_g(lv['mass_heuristic_smaller'])} "
+        where = ", ".join(f"[{a:.2f}, {b:.2f}]" for a, b in lv["heuristic_larger_on"]) or "-"
+        rows.append(f"| {_g(lv['sigma'])} | {_g(lv['mass_heuristic_smaller'])} | {where} "
                     f"| {_g(lv['expected_ratio'])} | {_g(lv['min_ratio'])} "
                     f"| {_g(lv['max_ratio'])} | {_g(lv['identity_gap'], 2)} |")
     return rows

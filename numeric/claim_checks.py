@@ -456,8 +456,12 @@ def _test_functions(x_tilde: np.ndarray, centres: np.ndarray) -> np.ndarray:
                             *(np.exp(-((x_tilde - c) ** 2)) for c in centres)])
 
 
+#: Joint draws (X, X~) per setting of the joint-draw check (quick run).
+JOINT_DRAWS_QUICK = 50_000
+
+
 def _joint_monte_carlo(quick: bool):
-    count = 50_000 if quick else 200_000
+    count = JOINT_DRAWS_QUICK if quick else 200_000
 
     def run(rng, alpha) -> Check:
         estimates = []

@@ -26,3 +26,12 @@ def test_wilson_interval_covers_the_proportion() -> None:
 def test_hypothesis_finds_a_point_where_the_heuristic_overweights() -> None:
     found = find_weight_below_heuristic()
     assert found["weight"] < found["heuristic"] and found["curvature"] > 0
+
+
+@pytest.mark.slow
+def test_joint_draw_check_false_alarm_rate_is_calibrated() -> None:
+    # 1000 repetitions of the joint-draw check on true formulas at a nominal 5%
+    from numeric.reliability import joint_false_alarm_rate
+
+    result = joint_false_alarm_rate(1000, 0.05, seed=11)
+    assert result.consistent, result

@@ -88,7 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
         "notes/reliability.md",
         description="Measure the Monte Carlo check's false-alarm rate on true formulas over "
         "seeded repetitions, run every mutant, let Hypothesis find a point where W* < "
-        "sigma^2, and write the results to notes/reliability.md (about five minutes).")
+        "sigma^2, and write the results to notes/reliability.md (about eight minutes).")
     reliability.add_argument("--repetitions", type=int, default=1000,
                              help="seeded repetitions per nominal rate (default 1000)")
     reliability.add_argument("--seed", type=int, default=None,
@@ -281,7 +281,8 @@ def _cmd_reliability(args: argparse.Namespace) -> int:
     seed = DEFAULT_SEED if args.seed is None else args.seed
     rates = [false_alarm_rate(repetitions, alpha, seed, errors=errors)
              for errors in ("known", "estimated") for alpha in (0.05, 0.01)]
-    rates += [joint_false_alarm_rate(repetitions, alpha, seed) for alpha in (0.05, 0.01)]
+    rates += [joint_false_alarm_rate(repetitions, alpha, seed, errors)
+              for errors in ("known", "estimated") for alpha in (0.05, 0.01)]
     mutants = run_mutants(seed, quick=True)
     text = reliability_notes(rates, mutants, find_weight_below_heuristic(seed), seed)
     out = Path(args.out)
@@ -293,7 +294,7 @@ def _cmd_reliability(args: argparse.Namespace) -> int:
               f"{r.observed:.4f} (95% interval {r.low:.4f}-{r.high:.4f})")
     print(f"mutants caught: {sum(m.caught for m in mutants)}/{len(mutants)}")
     print(f"wrote {out / 'reliability.md'}")
-    ok = all(r.consistent for r in rates if r.errors != "estimated") and all(
+    ok = all(r.consistent for r in rates if r.errors.startswith("known")) and all(
         m.caught for m in mutants)
     return EXIT_OK if ok else EXIT_FAILED
 

@@ -125,3 +125,16 @@ def test_quadrature_checks_reject_wrong_formulas(monkeypatch) -> None:
     monkeypatch.setattr(derive, "expected_covariance",   # I_q/sigma^2 with I_q = 1 for all q
                         lambda order=1, noise="gaussian": true_expected(order, "gaussian"))
     assert not _run("C5", "expected covariance, any noise").passed
+
+
+def test_target_central_moments_are_gaussian_for_gaussian_data() -> None:
+    # Gaussian data: E | x~ is Gaussian, so T_1 = -E/sigma is too: mu_3 = 0, mu_4 = 3 mu_2^2.
+    from numeric.moments import target_central_moments
+
+    gm = example("gaussian-1d")
+    x = np.linspace(-8, 8, 9)[:, None]
+    for sigma in (0.05, 1.0, 20.0):
+        mu2, mu3, mu4 = (target_central_moments(gm, x, sigma, 1, k) for k in (2, 3, 4))
+        np.testing.assert_allclose(mu2, conditional_covariance(gm, x, sigma, 1), rtol=1e-12)
+        assert np.all(np.abs(mu3) <= 1e-12 * mu2**1.5)
+        np.testing.assert_allclose(mu4, 3 * mu2**2, rtol=1e-12)

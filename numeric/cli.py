@@ -88,7 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
         "notes/reliability.md",
         description="Measure the Monte Carlo check's false-alarm rate on true formulas over "
         "seeded repetitions, run every mutant, let Hypothesis find a point where W* < "
-        "sigma^2, and write the results to notes/reliability.md (about eight minutes).")
+        "sigma^2, and write the results to notes/reliability.md (about 15 minutes on 2 cores).")
     reliability.add_argument("--repetitions", type=int, default=1000,
                              help="seeded repetitions per nominal rate (default 1000)")
     reliability.add_argument("--seed", type=int, default=None,

@@ -176,7 +176,7 @@ def reliability_notes(false_alarms: list[FalseAlarmResult], mutants: list, findi
               "*joint draws*: the joint-draw check (`E[(T_n - m_n(X~)) g(X~)] = 0` and its "
               "variance analogue over draws of `(X, X~)`, bounded test functions `g`) in the "
               "configuration of `dsmw verify --quick`, on the true formulas. With sample "
-              "errors it over-rejected at a nominal 1% (measured 2.1%, interval 1.4-3.2%); "
+              "errors it over-rejects at a nominal 1% (rows *estimated, joint draws*); "
               "it now uses errors known under the null (exact central moments of `T_n` given "
               "`x~`, averaged over the drawn `x~`).", "",
               "`dsmw verify` runs its Monte Carlo checks at a family-wise rate of 1e-4, "

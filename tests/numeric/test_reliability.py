@@ -30,9 +30,9 @@ def test_hypothesis_finds_a_point_where_the_heuristic_overweights() -> None:
 
 @pytest.mark.slow
 def test_joint_draw_check_false_alarm_rate_is_calibrated() -> None:
-    # 1000 repetitions of the joint-draw check (known errors) on true formulas
+    # 1000 repetitions of the joint-draw check (known errors) on true formulas at a
+    # nominal 1%, where sample standard errors had over-rejected (~4 minutes)
     from numeric.reliability import joint_false_alarm_rate
 
-    for alpha in (0.05, 0.01):
-        result = joint_false_alarm_rate(1000, alpha, seed=11)
-        assert result.consistent, result
+    result = joint_false_alarm_rate(1000, 0.01, seed=11)
+    assert result.consistent, result

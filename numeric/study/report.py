@@ -146,8 +146,42 @@ def training_verdicts(study: dict[str, Any]) -> list[str]:
             f"{sum(o['diverged_per_rate'])}, at the best step size {h['diverged_at_best_rate']} vs "
             f"{o['diverged_at_best_rate']}; largest stable step {_g(h['largest_stable_rate'])} vs "
             f"{_g(o['largest_stable_rate'])}; steps to target (median) "
-            f"{_g(h['steps_to_target']['median'])} vs {_g(o['steps_to_target']['median'])}.")
+            f"{_g(h['steps_to_target']['median'])} vs {_g(o['steps_to_target']['median'])}."
+            + _per_sigma_oracle(r))
+    lines.append(_stability_scale(study))
     return lines
+
+
+def _stability_scale(study: dict[str, Any]) -> str:
+    """Does SGD's largest stable step follow the curvature bound 1/lambda_max(A_W)?"""
+    pairs = [(r["largest_stable_rate"], r["gradient_descent_step_bound"], r["rates"])
+             for e in study["experiments"] if e["optimizer"] == "sgd"
+             for r in e["weightings"].values() if r["largest_stable_rate"] is not None]
+    within = earlier = later = 0
+    for stable, bound, rates in pairs:
+        above = [q for q in rates if q > stable]
+        if stable > bound * (1 + 1e-9):
+            later += 1          # stable beyond the full-batch bound
+        elif above and min(above) <= bound:
+            earlier += 1        # a step below the bound already diverged: gradient noise
+        else:
+            within += 1         # the bound lies between the last stable and the next step
+    return (f"SGD's largest stable step follows the curvature: it is the last grid step below "
+            f"the full-batch bound 1/lambda_max(A_W) for {within} of {len(pairs)} (model, "
+            f"weighting) pairs; {earlier} diverged already below the bound (gradient noise) "
+            f"and {later} stayed stable above it. Which weighting tolerates larger steps is "
+            f"therefore decided mainly by lambda_max(A_W), a matter of the weights' scale and "
+            f"shape, not of the gradient variance.")
+
+
+def _per_sigma_oracle(results: dict[str, Any]) -> str:
+    shaped = results.get("oracle W*, per-sigma normalised")
+    if shaped is None:
+        return ""
+    return (f" The oracle's x~-shape with the heuristic's mean weight per sigma: final excess "
+            f"{_g(shaped['final_excess']['median'])} (sd {_g(shaped['final_excess']['sd'])}), "
+            f"{sum(shaped['diverged_per_rate'])} divergent runs, largest stable step "
+            f"{_g(shaped['largest_stable_rate'], 2)}.")
 
 
 def summary(gradients: dict[str, Any] | None, training: dict[str, Any] | None) -> list[str]:
@@ -191,6 +225,7 @@ def summary(gradients: dict[str, Any] | None, training: dict[str, Any] | None) -
                 f"(heuristic) vs {sum(o['diverged_per_rate'])} (oracle); largest step size "
                 f"without a divergence {_g(h['largest_stable_rate'], 2)} vs "
                 f"{_g(o['largest_stable_rate'], 2)}.")
+        out.append(_stability_scale(training))
     return out
 
 
@@ -263,8 +298,8 @@ def _pointwise_table(entry: dict[str, Any]) -> list[str]:
 def _training_table(e: dict[str, Any]) -> list[str]:
     rows = ["| weighting | best step | final excess median [q25, q75] | sd | final error median "
             "| error of own optimum | diverged (best step / grid) | largest stable step "
-            "| steps to target (reached) |",
-            "|---|---|---|---|---|---|---|---|---|"]
+            "| 1/lambda_max(A_W) | steps to target (reached) |",
+            "|---|---|---|---|---|---|---|---|---|---|"]
     for name, r in e["weightings"].items():
         fx = r["final_excess"]
         rows.append(
@@ -272,7 +307,8 @@ def _training_table(e: dict[str, Any]) -> list[str]:
             f"{_g(fx['q75'])}] | {_g(fx['sd'])} | {_g(r['final_error']['median'])} "
             f"| {_g(r['optimum_error'])} "
             f"| {r['diverged_at_best_rate']} / {sum(r['diverged_per_rate'])} "
-            f"| {_g(r['largest_stable_rate'], 2)} | {_g(r['steps_to_target']['median'])} "
+            f"| {_g(r['largest_stable_rate'], 2)} | {_g(r['gradient_descent_step_bound'], 2)} "
+            f"| {_g(r['steps_to_target']['median'])} "
             f"({r['steps_to_target']['reached']}) |")
     return rows
 

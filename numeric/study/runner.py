@@ -45,6 +45,19 @@ _SCHEDULES = {
 }
 
 
+def _jsonable(value: Any) -> Any:
+    """Plain JSON: non-finite numbers (diverged runs) become ``None``, arrays lists."""
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | np.ndarray):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, float | np.floating):
+        return float(value) if math.isfinite(value) else None
+    if isinstance(value, np.integer | np.bool_):
+        return value.item()
+    return value
+
+
 def _schedule(spec: tuple[float, float, int]) -> np.ndarray:
     lo, hi, n = spec
     return np.geomspace(lo, hi, n)
@@ -173,8 +186,9 @@ def gradient_study(quick: bool = False, seed: int = DEFAULT_STUDY_SEED,
             })
     if progress is not None:
         progress(len(jobs), len(jobs), "done")
-    return {"study": "gradients", "claim": "C8", "seed": seed, "quick": quick,
-            "normalisations": list(NORMALISATIONS), "cases": cases, "pointwise": pointwise}
+    return _jsonable({"study": "gradients", "claim": "C8", "seed": seed, "quick": quick,
+                      "normalisations": list(NORMALISATIONS), "cases": cases,
+                      "pointwise": pointwise})
 
 
 def sign_test(wins: int, trials: int) -> float:
@@ -315,7 +329,7 @@ def training_study(quick: bool = False, seed: int = DEFAULT_STUDY_SEED,
             })
     if progress is not None:
         progress(total, total, "done")
-    return {"study": "training", "claim": "C9", "seed": seed, "quick": quick,
+    return _jsonable({"study": "training", "claim": "C9", "seed": seed, "quick": quick,
             "mixture": mixture_name, "schedule": schedule_name, "sigmas": schedule.tolist(),
             "seeds": n_seeds, "steps": steps,
             "batch": {"per_level": batch_per_level, "levels": len(schedule)},
@@ -323,4 +337,4 @@ def training_study(quick: bool = False, seed: int = DEFAULT_STUDY_SEED,
             "excess": "the same metric between the model and the weighting's own population "
                       "optimum (its best fit; the truth for the well-specified model)",
             "target_fraction": TARGET_FRACTION,
-            "experiments": experiments}
+            "experiments": experiments})

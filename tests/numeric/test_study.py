@@ -289,3 +289,12 @@ def test_oracle_sandwich_is_smallest_on_fuzzed_mixtures(gm, levels) -> None:
         gap = np.min(np.linalg.eigvalsh(0.5 * (other + other.T) - oracle))
         note(f"{name}: smallest eigenvalue of the difference {gap:.3g}")
         assert gap >= -1e-8 * np.max(np.abs(np.linalg.eigvalsh(oracle)))
+
+
+def test_results_are_plain_json_even_when_runs_diverge() -> None:
+    from numeric.study.runner import _jsonable
+
+    out = _jsonable({"errors": np.array([1.0, np.inf]), "mean": np.float64(np.nan),
+                     "count": np.int64(3), "nested": [{"x": -np.inf}]})
+    assert out == {"errors": [1.0, None], "mean": None, "count": 3, "nested": [{"x": None}]}
+    json.dumps(out, allow_nan=False)

@@ -198,3 +198,11 @@ def check_choice(name: str, value: Any, choices: tuple[str, ...]) -> str:
         raise InvalidArgumentError(name, value, f"unknown {name}",
                                    f"choose one of {', '.join(map(repr, choices))}")
     return str(value)
+
+
+def check_one_dimensional(mixture: Any, what: str,
+                          fix: str = "use a one-dimensional mixture") -> None:
+    """``what`` is implemented for one-dimensional mixtures only."""
+    if mixture.dim != 1:
+        raise InvalidArgumentError("mixture", f"dim={mixture.dim}",
+                                   f"{what} is one-dimensional", fix)

@@ -24,6 +24,7 @@ from numpy.typing import NDArray
 
 from numeric._validation import (
     InvalidArgumentError,
+    check_one_dimensional,
     check_order,
     check_rng,
     check_sample_count,
@@ -49,10 +50,8 @@ SIMPSON_TOLERANCE = 1e-13
 
 
 def _one_dimensional(mixture: GaussianMixture, what: str) -> None:
-    if mixture.dim != 1:
-        raise InvalidArgumentError("mixture", f"dim={mixture.dim}",
-                                   f"{what} is one-dimensional",
-                                   "use a one-dimensional mixture (or pass rng for Monte Carlo)")
+    check_one_dimensional(mixture, what,
+                          "use a one-dimensional mixture (or pass rng for Monte Carlo)")
 
 
 def _simpson(noised: GaussianMixture, values: Callable[[Array], Array], n_nodes: int,

@@ -10,7 +10,12 @@ import numpy as np
 import sympy as sp
 from numpy.typing import ArrayLike, NDArray
 
-from numeric._validation import InvalidArgumentError, check_points, check_sigma
+from numeric._validation import (
+    InvalidArgumentError,
+    check_one_dimensional,
+    check_points,
+    check_sigma,
+)
 from numeric.mixture import GaussianMixture
 
 __all__ = ["evaluate", "formula_symbols"]
@@ -39,10 +44,7 @@ def evaluate(expr: sp.Expr, mixture: GaussianMixture, x_tilde: ArrayLike, sigma:
     """Value of ``expr`` at each ``x~`` (shape ``(..., 1)``) for ``p_sigma`` of ``mixture``."""
     s = check_sigma(sigma)
     points = check_points("x_tilde", x_tilde, mixture.dim)
-    if mixture.dim != 1:
-        raise InvalidArgumentError("mixture", f"dim={mixture.dim}",
-                                   "formulas in m_k are one-dimensional",
-                                   "use a one-dimensional mixture")
+    check_one_dimensional(mixture, "evaluating formulas in m_k")
     variables, function = _compiled(expr)
     noised = mixture.noised(s)
     args = []

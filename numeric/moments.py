@@ -14,7 +14,13 @@ import numpy as np
 from numpy.polynomial import hermite_e as herme
 from numpy.typing import ArrayLike, NDArray
 
-from numeric._validation import InvalidArgumentError, check_order, check_points, check_sigma
+from numeric._validation import (
+    InvalidArgumentError,
+    check_one_dimensional,
+    check_order,
+    check_points,
+    check_sigma,
+)
 from numeric.mixture import GaussianMixture, _sum_last, hermite_e
 
 __all__ = [
@@ -162,10 +168,7 @@ def target_central_moments(mixture: GaussianMixture, x_tilde: ArrayLike, sigma: 
     n = check_order(order)
     k = check_order(power, name="power")
     points = check_points("x_tilde", x_tilde, 1)
-    if mixture.dim != 1:
-        raise InvalidArgumentError("mixture", f"dim={mixture.dim}",
-                                   "central moments of T_n are one-dimensional",
-                                   "use a one-dimensional mixture")
+    check_one_dimensional(mixture, "the central moments of T_n")
     return _central_moments(mixture, points, s, n, (k,))[0]
 
 

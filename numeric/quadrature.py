@@ -33,7 +33,13 @@ from mpmath.calculus.quadrature import TanhSinh
 from numpy.typing import ArrayLike, NDArray
 
 import derive
-from numeric._validation import InvalidArgumentError, check_order, check_points, check_sigma
+from numeric._validation import (
+    InvalidArgumentError,
+    check_one_dimensional,
+    check_order,
+    check_points,
+    check_sigma,
+)
 from numeric.mixture import GaussianMixture
 
 __all__ = [
@@ -276,10 +282,8 @@ def quadrature_moments(mixture: GaussianMixture, x_tilde: ArrayLike, sigma: floa
     >>> bool(abs(r["mean"][0] / r["ratio"][0] - 1) < 1e-10)     # C1 under logistic noise
     True
     """
-    if mixture.dim != 1:
-        raise InvalidArgumentError("mixture", f"dim={mixture.dim}",
-                                   "posterior quadrature is one-dimensional",
-                                   "use a one-dimensional mixture (or Gaussian noise)")
+    check_one_dimensional(mixture, "posterior quadrature",
+                          "use a one-dimensional mixture (or Gaussian noise)")
     n = check_order(order)
     s = check_sigma(sigma)
     points = check_points("x_tilde", x_tilde, 1)

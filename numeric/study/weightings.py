@@ -17,7 +17,7 @@ import sympy as sp
 from numpy.typing import NDArray
 
 import derive
-from numeric._validation import InvalidArgumentError, check_schedule
+from numeric._validation import InvalidArgumentError, check_one_dimensional, check_schedule
 from numeric.expectations import expected_optimal_weight
 from numeric.mixture import GaussianMixture
 from numeric.study.models import mixture_score_1d
@@ -91,10 +91,7 @@ def weighting_zoo(mixture: GaussianMixture, schedule: Array) -> tuple[StudyWeigh
     >>> float(zoo[1](np.array([0.3]), np.array([0.1]))[0]) == 0.1**2
     True
     """
-    if mixture.dim != 1:
-        raise InvalidArgumentError("mixture", f"dim={mixture.dim}",
-                                   "the studies are one-dimensional",
-                                   "use a one-dimensional mixture")
+    check_one_dimensional(mixture, "the weighting zoo of the studies")
     levels = check_schedule(schedule)
     w, mu = mixture.weights, mixture.means[:, 0]
     mean = float(w @ mu)

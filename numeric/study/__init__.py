@@ -20,6 +20,7 @@ from numeric.study.gradients import (
     monte_carlo_gradient_covariance,
     normalised,
     pointwise_ratio,
+    second_moment_variance,
 )
 from numeric.study.models import ComponentMeansModel, FeatureModel, mixture_score_1d
 from numeric.study.report import render_study_notes, save_study, study_notes, write_plots
@@ -45,6 +46,7 @@ __all__ = [
     "render_study_notes",
     "save_study",
     "score_error",
+    "second_moment_variance",
     "study_notes",
     "train",
     "training_study",

@@ -30,7 +30,7 @@ from numpy.typing import NDArray
 
 from numeric._validation import InvalidArgumentError, check_choice
 from numeric.mixture import GaussianMixture
-from numeric.moments import conditional_covariance
+from numeric.moments import conditional_covariance, target_central_moments
 from numeric.montecarlo import Estimate, streamed_mean
 from numeric.study.models import mixture_score_1d
 
@@ -46,6 +46,7 @@ __all__ = [
     "monte_carlo_gradient_covariance",
     "normalised",
     "pointwise_ratio",
+    "second_moment_variance",
 ]
 
 Array = NDArray[np.float64]
@@ -76,6 +77,8 @@ class LevelGrid:
     score: Array
     hessian: Array
     covariance: Array  # Sigma_1(x~) = Var[T_1 | x~] from the exact posterior
+    third: Array       # E[(T_1 - s)^3 | x~]
+    fourth: Array      # E[(T_1 - s)^4 | x~]
 
 
 def _simpson_weights(n: int, step: float) -> Array:
@@ -100,7 +103,10 @@ def level_grid(mixture: GaussianMixture, sigma: float, nodes: int = SIMPSON_NODE
     score, hessian = mixture_score_1d(x, mixture.means[:, 0], mixture.eigenvalues[:, 0],
                                       mixture.log_weights, sigma)
     covariance = conditional_covariance(mixture, x[:, None], sigma, 1)
-    return LevelGrid(sigma, x, fine, coarse, score, hessian, np.asarray(covariance))
+    third = target_central_moments(mixture, x[:, None], sigma, 1, 3)
+    fourth = target_central_moments(mixture, x[:, None], sigma, 1, 4)
+    return LevelGrid(sigma, x, fine, coarse, score, hessian, np.asarray(covariance), third,
+                     fourth)
 
 
 @dataclass(frozen=True)
@@ -164,6 +170,33 @@ def gradient_moments(model: ScoreModel, theta: Array, grids: Sequence[LevelGrid]
     error = max(float(np.max(np.abs(f - c)) / max(np.max(np.abs(f)), 1e-300))
                 for f, c in zip(fine[:2], coarse[:2], strict=True))
     return GradientMoments(fine[0], fine[1], fine[2], error)
+
+
+def second_moment_variance(model: ScoreModel, theta: Array, grids: Sequence[LevelGrid],
+                           weight: WeightFunction, scales: Array | None = None) -> Array:
+    """Per-draw variance of every entry of ``(g/2)(g/2)^T`` (sigma uniform over the levels).
+
+    The known standard errors of the Monte Carlo estimate of ``E[g g^T]/4``: with
+    ``delta = f - s`` and the central moments ``mu_k`` of ``T`` given ``x~``,
+    ``E[(f - T)^4 | x~] = delta^4 + 6 delta^2 mu_2 - 4 delta mu_3 + mu_4``, so
+    ``E[entry_ij^2] = mean_sigma E[w^4 E[(f - T)^4 | x~] J_i^2 J_j^2]``; minus the squared
+    mean. Using them instead of sample errors keeps heavy-tailed draws from deflating
+    their own error.
+    """
+    per_level = np.ones(len(grids)) if scales is None else np.asarray(scales)
+    p = model.n_parameters
+    fourth_moment = np.zeros((p, p))
+    for grid, c in zip(grids, per_level, strict=True):
+        sigma = np.full_like(grid.x, grid.sigma)
+        w = c * weight(grid.x, sigma)
+        f, jac = model.score_and_jacobian(theta, grid.x, sigma)
+        delta = f - grid.score
+        residual4 = delta**4 + 6 * delta**2 * grid.covariance - 4 * delta * grid.third \
+            + grid.fourth
+        squares = jac * jac
+        fourth_moment += np.einsum("n,np,nq->pq", grid.mass * w**4 * residual4, squares, squares)
+    mean = gradient_moments(model, theta, grids, weight, scales).second_moment
+    return np.maximum(fourth_moment / len(grids) - mean**2, 0.0)
 
 
 def best_fit(model: ScoreModel, grids: Sequence[LevelGrid], weight: WeightFunction,

@@ -88,7 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
         "notes/reliability.md",
         description="Measure the Monte Carlo check's false-alarm rate on true formulas over "
         "seeded repetitions, run every mutant, let Hypothesis find a point where W* < "
-        "sigma^2, and write the results to notes/reliability.md (about 15 minutes on 2 cores).")
+        "sigma^2, and write the results to notes/reliability.md (about 20 minutes on 2 cores).")
     reliability.add_argument("--repetitions", type=int, default=1000,
                              help="seeded repetitions per nominal rate (default 1000)")
     reliability.add_argument("--seed", type=int, default=None,
@@ -275,6 +275,7 @@ def _cmd_reliability(args: argparse.Namespace) -> int:
         find_weight_below_heuristic,
         joint_false_alarm_rate,
         reliability_notes,
+        study_false_alarm_rate,
     )
 
     repetitions = check_order(args.repetitions, name="repetitions")
@@ -283,6 +284,8 @@ def _cmd_reliability(args: argparse.Namespace) -> int:
              for errors in ("known", "estimated") for alpha in (0.05, 0.01)]
     rates += [joint_false_alarm_rate(repetitions, alpha, seed, errors)
               for errors in ("known", "estimated") for alpha in (0.05, 0.01)]
+    rates += [study_false_alarm_rate(repetitions, 0.05, seed, model, errors)
+              for model in ("means", "features") for errors in ("known", "estimated")]
     mutants = run_mutants(seed, quick=True)
     text = reliability_notes(rates, mutants, find_weight_below_heuristic(seed), seed)
     out = Path(args.out)

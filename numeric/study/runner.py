@@ -335,12 +335,14 @@ def training_study(quick: bool = False, seed: int = DEFAULT_STUDY_SEED,
             })
     if progress is not None:
         progress(total, total, "done")
-    return _jsonable({"study": "training", "claim": "C9", "seed": seed, "quick": quick,
-            "mixture": mixture_name, "schedule": schedule_name, "sigmas": schedule.tolist(),
-            "seeds": n_seeds, "steps": steps,
-            "batch": {"per_level": batch_per_level, "levels": len(schedule)},
-            "error_metric": "mean over levels of sigma^2 E_{p_sigma}[(f - s)^2]",
-            "excess": "the same metric between the model and the weighting's own population "
-                      "optimum (its best fit; the truth for the well-specified model)",
-            "target_fraction": TARGET_FRACTION,
-            "experiments": experiments})
+    return _jsonable({
+        "study": "training", "claim": "C9", "seed": seed, "quick": quick,
+        "mixture": mixture_name, "schedule": schedule_name, "sigmas": schedule.tolist(),
+        "seeds": n_seeds, "steps": steps,
+        "batch": {"per_level": batch_per_level, "levels": len(schedule)},
+        "error_metric": "mean over levels of sigma^2 E_{p_sigma}[(f - s)^2]",
+        "excess": "the same metric between the model and the weighting's own population "
+                  "optimum (its best fit; the truth for the well-specified model)",
+        "target_fraction": TARGET_FRACTION,
+        "experiments": experiments,
+    })

@@ -108,10 +108,12 @@ def test_derive_series_orders_1_to_10(benchmark) -> None:
 
 
 @pytest.mark.parametrize("argv", [["--help"], ["verify", "--quick"],
-                                  ["check", "1/sigma**2 + h"]])
+                                  ["check", "1/sigma**2 + h"],
+                                  ["study", "gradients", "--quick"],
+                                  ["study", "training", "--quick"]])
 def test_cli_wall_time(benchmark, argv) -> None:
     def run():
         subprocess.run([sys.executable, "-m", "numeric.cli", *argv], check=False,
                        capture_output=True)
 
-    benchmark.pedantic(run, rounds=1 if "verify" in argv else 3)
+    benchmark.pedantic(run, rounds=1 if argv[0] in ("verify", "study") else 3)

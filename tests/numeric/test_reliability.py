@@ -36,3 +36,12 @@ def test_joint_draw_check_false_alarm_rate_is_calibrated() -> None:
 
     result = joint_false_alarm_rate(1000, 0.01, seed=11)
     assert result.consistent, result
+
+
+@pytest.mark.slow
+def test_study_cross_check_false_alarm_rate_is_calibrated_with_known_errors() -> None:
+    # the C8 cross-check on the heavy-tailed feature model, 1000 repetitions at 5% (~1 minute)
+    from numeric.reliability import study_false_alarm_rate
+
+    result = study_false_alarm_rate(1000, 0.05, seed=12, model="features", errors="known")
+    assert result.consistent, result

@@ -164,10 +164,11 @@ def task_rng(seed: int, name: str) -> np.random.Generator:
     return np.random.default_rng(np.random.SeedSequence([seed, zlib.crc32(name.encode())]))
 
 
-def _run_one(task: CheckTask, rng: np.random.Generator, alpha: float) -> Check:
-    """Run a task; a formula that cannot even be evaluated fails its check, with the reason."""
+def _run_one(task: CheckTask, seed: int, alpha: float) -> Check:
+    """Run a task on its own generator (:func:`task_rng`); a formula that cannot even be
+    evaluated fails its check, with the reason."""
     try:
-        return task.run(rng, alpha)
+        return task.run(task_rng(seed, f"{task.claim}/{task.name}"), alpha)
     except (ArithmeticError, TypeError, ValueError, KeyError) as exc:
         return Check(task.name, task.method, math.inf, math.nan, False,
                      f"could not evaluate: {type(exc).__name__}: {exc}"[:300])
@@ -218,8 +219,7 @@ _FORKED_TASKS: tuple[Sequence[CheckTask], int, float] | None = None
 def _run_indices(indices: list[int]) -> list[tuple[int, Check]]:
     assert _FORKED_TASKS is not None
     tasks, seed, alpha = _FORKED_TASKS
-    return [(i, _run_one(tasks[i], task_rng(seed, f"{tasks[i].claim}/{tasks[i].name}"), alpha))
-            for i in indices]
+    return [(i, _run_one(tasks[i], seed, alpha)) for i in indices]
 
 
 def _units(tasks: Sequence[CheckTask]) -> list[list[int]]:
@@ -241,7 +241,7 @@ def _each_result(
     fork = "fork" in multiprocessing.get_all_start_methods()
     if workers == 1 or len(tasks) < 2 or not fork:
         for index, task in enumerate(tasks):
-            yield index, _run_one(task, task_rng(seed, f"{task.claim}/{task.name}"), alpha)
+            yield index, _run_one(task, seed, alpha)
         return
     _FORKED_TASKS = (tasks, seed, alpha)
     try:

@@ -19,8 +19,7 @@ from numeric.mixture import hermite_e
 from numeric.moments import (
     conditional_covariance,
     conditional_mean,
-    target_central_moment,
-    target_variance_and_fourth_moment,
+    target_central_moments,
 )
 from numeric.montecarlo import Estimate, concatenate, mean_estimate, moment_estimate, z_test
 from numeric.quadrature import (
@@ -108,8 +107,8 @@ def posterior_draw_estimate(gm, x: np.ndarray, sigma: float, n: int, claimed_mea
     target = (-1) ** n * hermite_e(n, (x[0] - draws) / sigma) / sigma**n
     if errors == "estimated":
         return moment_estimate(target[:, None], [claimed_mean])
-    second = target_central_moment(gm, x, sigma, n, 2)
-    fourth = target_central_moment(gm, x, sigma, n, 4)
+    second, fourth = (float(m[0]) for m in
+                      target_central_moments(gm, x[None], sigma, n, (2, 4)))
     values = [float(np.mean(target)), float(np.mean((target - claimed_mean) ** 2))]
     spread = np.sqrt(np.array([second, max(fourth - second**2, 0.0)]) / count)
     return Estimate(values, spread, "monte-carlo", count)
@@ -485,7 +484,7 @@ def joint_draw_estimate(gm, sigma: float, n: int, count: int, rng: np.random.Gen
     if errors == "estimated":
         return mean_estimate(rows)
     second, fourth = (m[:, None] for m in
-                      target_variance_and_fourth_moment(gm, x_tilde[:, None], sigma, n))
+                      target_central_moments(gm, x_tilde[:, None], sigma, n, (2, 4)))
     variance = np.hstack([np.mean(second * g * g, axis=0) * sigma ** (2 * n),
                           np.mean(np.maximum(fourth - second**2, 0.0) * g * g, axis=0)])
     return Estimate(rows.mean(axis=0), np.sqrt(variance / count), "monte-carlo", count)

@@ -10,6 +10,8 @@ formulas are fed with, so it is an independent reference for C1 and C2.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 from numpy.polynomial import hermite_e as herme
 from numpy.typing import ArrayLike, NDArray
@@ -142,8 +144,11 @@ def optimal_weight(
 
 
 def target_central_moments(mixture: GaussianMixture, x_tilde: ArrayLike, sigma: float,
-                           order: int, power: int) -> Array:
+                           order: int, power: int | Sequence[int]) -> Array | tuple[Array, ...]:
     """``E[(T_n - E[T_n | x~])^k | x~]`` exactly, at every point of a 1-D mixture.
+
+    ``power`` is one ``k`` (returns an array) or several (returns a tuple of arrays,
+    computed in one pass over the posterior).
 
     Used for the *known* standard errors of the Monte Carlo z-tests: under the null
     hypothesis the variance of the draws' mean is ``E[(T - m)^2]/N`` and that of the
@@ -163,17 +168,16 @@ def target_central_moments(mixture: GaussianMixture, x_tilde: ArrayLike, sigma: 
     >>> second = target_central_moments(gm, x, 0.5, 2, 2)
     >>> bool(np.allclose(second, conditional_covariance(gm, x, 0.5, 2), rtol=1e-10))
     True
+    >>> again, fourth = target_central_moments(gm, x, 0.5, 2, (2, 4))
+    >>> bool(np.allclose(again, second, rtol=1e-12) and np.all(fourth >= second**2))
+    True
     """
     s = check_sigma(sigma)
     n = check_order(order)
-    k = check_order(power, name="power")
+    single = not isinstance(power, Sequence)
+    powers = tuple(check_order(k, name="power") for k in ((power,) if single else power))
     points = check_points("x_tilde", x_tilde, 1)
     check_one_dimensional(mixture, "the central moments of T_n")
-    return _central_moments(mixture, points, s, n, (k,))[0]
-
-
-def _central_moments(mixture: GaussianMixture, points: Array, s: float, n: int,
-                     powers: tuple[int, ...]) -> list[Array]:
     # one posterior, one set of nodes and one centred target serve every power
     mean = conditional_mean(mixture, points, s, n)
     r, a, b = _noise_posterior(mixture, points, s)
@@ -181,20 +185,5 @@ def _central_moments(mixture: GaussianMixture, points: Array, s: float, n: int,
     noise = a[..., None] + np.sqrt(b)[:, None] * nodes          # (..., K, J)
     centred = (-1) ** n * hermite_e(n, noise) / s**n - mean[..., None, None]
     weights = weights / np.sqrt(2 * np.pi)
-    return [_sum_last(r * (centred**k @ weights)) for k in powers]
-
-
-def target_variance_and_fourth_moment(mixture: GaussianMixture, x_tilde: ArrayLike,
-                                     sigma: float, order: int) -> tuple[Array, Array]:
-    """``E[(T_n - m_n)^2 | x~]`` and ``E[(T_n - m_n)^4 | x~]`` at every point, in one pass."""
-    points = check_points("x_tilde", x_tilde, 1)
-    second, fourth = _central_moments(mixture, points, check_sigma(sigma), check_order(order),
-                                      (2, 4))
-    return second, fourth
-
-
-def target_central_moment(mixture: GaussianMixture, x_tilde: ArrayLike, sigma: float,
-                          order: int, power: int) -> float:
-    """:func:`target_central_moments` at one point, as a float."""
-    point = check_points("x_tilde", x_tilde, 1).reshape(1, 1)
-    return float(target_central_moments(mixture, point, sigma, order, power)[0])
+    moments = tuple(_sum_last(r * (centred**k @ weights)) for k in powers)
+    return moments[0] if single else moments

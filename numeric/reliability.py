@@ -133,15 +133,14 @@ def study_false_alarm_rate(repetitions: int = 1000, alpha: float = 0.05, seed: i
     """The C8 study's Monte Carlo cross-check of ``E[g g^T]`` (heuristic and oracle) on
     true values, repeated: THEORY's mixture, 8 levels from 0.2 to 2, ``model`` either
     ``"means"`` (well-specified, light tails) or ``"features"`` (heavy tails)."""
-    from numeric.montecarlo import Estimate
     from numeric.study import (
         ComponentMeansModel,
         FeatureModel,
         best_fit,
         gradient_moments,
         level_grid,
-        monte_carlo_gradient_covariance,
         second_moment_variance,
+        second_moment_z_test,
         weighting_zoo,
     )
 
@@ -163,12 +162,8 @@ def study_false_alarm_rate(repetitions: int = 1000, alpha: float = 0.05, seed: i
         rng = np.random.default_rng(child)
         rejected, tests = False, 0
         for w, theta, exact, variance in cases:
-            second, _ = monte_carlo_gradient_covariance(score_model, theta, gm, schedule, w,
-                                                        draws, rng)
-            if errors == "known":
-                second = Estimate(second.value, np.sqrt(variance / second.n), second.method,
-                                  second.n)
-            test = z_test(second, exact, alpha / len(cases))
+            test = second_moment_z_test(score_model, theta, gm, schedule, w, exact, variance,
+                                        draws, rng, alpha / len(cases), errors)
             rejected |= not test.passed
             tests += test.n_tests
         rejections += rejected

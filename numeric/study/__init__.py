@@ -21,6 +21,7 @@ from numeric.study.gradients import (
     normalised,
     pointwise_ratio,
     second_moment_variance,
+    second_moment_z_test,
 )
 from numeric.study.models import ComponentMeansModel, FeatureModel, mixture_score_1d
 from numeric.study.report import render_study_notes, save_study, study_notes, write_plots
@@ -47,6 +48,7 @@ __all__ = [
     "save_study",
     "score_error",
     "second_moment_variance",
+    "second_moment_z_test",
     "study_notes",
     "train",
     "training_study",

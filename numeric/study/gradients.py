@@ -31,7 +31,7 @@ from numpy.typing import NDArray
 from numeric._validation import InvalidArgumentError, check_choice
 from numeric.mixture import GaussianMixture
 from numeric.moments import conditional_covariance, target_central_moments
-from numeric.montecarlo import Estimate, streamed_mean
+from numeric.montecarlo import Estimate, ZTest, streamed_mean, z_test
 from numeric.study.models import mixture_score_1d
 
 __all__ = [
@@ -47,6 +47,7 @@ __all__ = [
     "normalised",
     "pointwise_ratio",
     "second_moment_variance",
+    "second_moment_z_test",
 ]
 
 Array = NDArray[np.float64]
@@ -103,8 +104,7 @@ def level_grid(mixture: GaussianMixture, sigma: float, nodes: int = SIMPSON_NODE
     score, hessian = mixture_score_1d(x, mixture.means[:, 0], mixture.eigenvalues[:, 0],
                                       mixture.log_weights, sigma)
     covariance = conditional_covariance(mixture, x[:, None], sigma, 1)
-    third = target_central_moments(mixture, x[:, None], sigma, 1, 3)
-    fourth = target_central_moments(mixture, x[:, None], sigma, 1, 4)
+    third, fourth = target_central_moments(mixture, x[:, None], sigma, 1, (3, 4))
     return LevelGrid(sigma, x, fine, coarse, score, hessian, np.asarray(covariance), third,
                      fourth)
 
@@ -117,6 +117,7 @@ class GradientMoments:
     second_moment: Array      # E[g g^T] / 4 (p, p)
     mean_gradient: Array      # E[g] / 2 (p,)
     quadrature_error: float   # max relative change against the coarse grid
+    per_level_trace: Array    # tr Cov[g | sigma] at each level (J,)
 
     @property
     def gradient_covariance(self) -> Array:
@@ -140,12 +141,10 @@ class GradientMoments:
 WeightFunction = Callable[[Array, Array], Array]
 
 
-def _level_moments(model: ScoreModel, theta: Array, grid: LevelGrid, w: Array,
+def _level_moments(w: Array, residual: Array, covariance: Array, jac: Array,
                    mass: Array) -> tuple[Array, Array, Array]:
-    f, jac = model.score_and_jacobian(theta, grid.x, np.full_like(grid.x, grid.sigma))
-    residual = f - grid.score
     a = np.einsum("n,np,nq->pq", mass * w, jac, jac)
-    b = np.einsum("n,np,nq->pq", mass * w * w * (residual**2 + grid.covariance), jac, jac)
+    b = np.einsum("n,np,nq->pq", mass * w * w * (residual**2 + covariance), jac, jac)
     m = np.einsum("n,np->p", mass * w * residual, jac)
     return a, b, m
 
@@ -157,19 +156,21 @@ def gradient_moments(model: ScoreModel, theta: Array, grids: Sequence[LevelGrid]
     ``scales`` multiplies the weight at each level (a normalisation); default 1.
     """
     per_level = np.ones(len(grids)) if scales is None else np.asarray(scales)
-    totals = {}
-    for which in ("mass", "coarse"):
-        acc = None
-        for grid, c in zip(grids, per_level, strict=True):
-            w = c * weight(grid.x, np.full_like(grid.x, grid.sigma))
-            parts = _level_moments(model, theta, grid, w, getattr(grid, which))
-            acc = parts if acc is None else tuple(x + y for x, y in zip(acc, parts, strict=True))
-        assert acc is not None
-        totals[which] = tuple(x / len(grids) for x in acc)
-    fine, coarse = totals["mass"], totals["coarse"]
+    fine, coarse = [], []
+    for grid, c in zip(grids, per_level, strict=True):
+        sigma = np.full_like(grid.x, grid.sigma)
+        w = c * weight(grid.x, sigma)
+        f, jac = model.score_and_jacobian(theta, grid.x, sigma)
+        residual = f - grid.score
+        # one model evaluation serves the fine grid and the coarse (error) grid
+        fine.append(_level_moments(w, residual, grid.covariance, jac, grid.mass))
+        coarse.append(_level_moments(w, residual, grid.covariance, jac, grid.coarse))
+    fine_mean = [sum(parts) / len(grids) for parts in zip(*fine, strict=True)]
+    coarse_mean = [sum(parts) / len(grids) for parts in zip(*coarse, strict=True)]
     error = max(float(np.max(np.abs(f - c)) / max(np.max(np.abs(f)), 1e-300))
-                for f, c in zip(fine[:2], coarse[:2], strict=True))
-    return GradientMoments(fine[0], fine[1], fine[2], error)
+                for f, c in zip(fine_mean[:2], coarse_mean[:2], strict=True))
+    traces = np.array([4.0 * (np.trace(b) - m @ m) for _, b, m in fine])
+    return GradientMoments(fine_mean[0], fine_mean[1], fine_mean[2], error, traces)
 
 
 def second_moment_variance(model: ScoreModel, theta: Array, grids: Sequence[LevelGrid],
@@ -301,6 +302,24 @@ def monte_carlo_gradient_covariance(
     second = Estimate(est.value[: p * p].reshape(p, p), est.error[: p * p].reshape(p, p),
                       est.method, est.n)
     return second, Estimate(est.value[p * p:], est.error[p * p:], est.method, est.n)
+
+
+def second_moment_z_test(
+    model: ScoreModel, theta: Array, mixture: GaussianMixture, schedule: Array,
+    weight: WeightFunction, exact: Array, variance: Array, n_samples: int,
+    rng: np.random.Generator, alpha: float, errors: str = "known",
+) -> ZTest:
+    """Monte Carlo ``E[g g^T]/4`` against ``exact``, every entry, at family-wise ``alpha``.
+
+    ``errors="known"``: standard errors ``sqrt(variance / n)`` from
+    :func:`second_moment_variance`; ``"estimated"``: the draws' own (not calibrated for
+    heavy-tailed models, see ``notes/reliability.md``).
+    """
+    second, _ = monte_carlo_gradient_covariance(model, theta, mixture, schedule, weight,
+                                                n_samples, rng)
+    if errors == "known":
+        second = Estimate(second.value, np.sqrt(variance / second.n), second.method, second.n)
+    return z_test(second, exact, alpha)
 
 
 def describe_grid(grids: Sequence[LevelGrid]) -> dict[str, Any]:

@@ -29,6 +29,7 @@ from numeric.study import (
     pointwise_ratio,
     score_error,
     second_moment_variance,
+    second_moment_z_test,
     study_notes,
     train,
     weighting_zoo,
@@ -148,16 +149,22 @@ def test_known_second_moment_variance_matches_the_draws() -> None:
                              / variance - 1)) > 0.3
 
 
-def test_monte_carlo_rejects_a_homoskedastic_gradient_covariance(setting) -> None:
-    # Calibration: Sigma_1 = 1/sigma^2 (dropping h, i.e. C2) must be rejected by the same test.
+@pytest.mark.parametrize("which", [0, 1])
+def test_monte_carlo_rejects_a_homoskedastic_gradient_covariance(setting, which) -> None:
+    # Calibration: Sigma_1 = 1/sigma^2 (dropping h, i.e. C2) must be rejected by the same
+    # tests, with the draws' own errors and with the study's known errors.
     gm, grids, zoo = setting
-    model, weighting = _models(gm)[0], _named(zoo, "heuristic sigma^2")
-    theta = model.true_parameters()
+    model, weighting = _models(gm)[which], _named(zoo, "heuristic sigma^2")
+    theta = model.true_parameters() if which == 0 else best_fit(model, grids, weighting)
     wrong = [replace(g, covariance=np.full_like(g.x, 1 / g.sigma**2)) for g in grids]
     claimed = gradient_moments(model, theta, wrong, weighting).second_moment
-    second, _ = monte_carlo_gradient_covariance(model, theta, gm, SCHEDULE, weighting,
-                                                200_000, np.random.default_rng(8))
-    assert not z_test(second, claimed, ALPHA).passed
+    if which == 0:
+        second, _ = monte_carlo_gradient_covariance(model, theta, gm, SCHEDULE, weighting,
+                                                    200_000, np.random.default_rng(8))
+        assert not z_test(second, claimed, ALPHA).passed
+    variance = second_moment_variance(model, theta, grids, weighting)
+    assert not second_moment_z_test(model, theta, gm, SCHEDULE, weighting, claimed, variance,
+                                    200_000, np.random.default_rng(9), ALPHA).passed
 
 
 def test_oracle_curvature_equals_its_gradient_covariance(setting) -> None:

@@ -14,6 +14,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 __all__ = [
+    "BudgetExceededError",
     "InvalidArgumentError",
     "check_covariances",
     "check_finite_array",
@@ -38,6 +39,18 @@ class InvalidArgumentError(ValueError):
         self.problem = problem
         self.fix = fix
         super().__init__(f"invalid {name}={_short_repr(value)}: {problem}; {fix}")
+
+
+class BudgetExceededError(InvalidArgumentError):
+    """An input that would exceed a documented budget (time, order, size): refused, exit 2."""
+
+
+def check_seed(seed: Any, name: str = "--seed") -> int:
+    """A seed as numpy accepts it: a non-negative integer."""
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise InvalidArgumentError(name, seed, "seeds are non-negative integers (numpy's rule)",
+                                   "pass e.g. --seed 0")
+    return int(seed)
 
 
 def _short_repr(value: Any, limit: int = 120) -> str:

@@ -2,13 +2,17 @@
 
 Heavy modules (SymPy, the checks) are imported inside the subcommands so that
 ``dsmw --help`` stays instant. Exit status: 0 success, 1 a check failed or a
-claim was refuted, 2 bad usage or bad input (message, no traceback).
+claim was refuted, 2 bad usage, bad input, an exceeded budget or an environment
+problem (one message, no traceback). The words and budgets are explained in
+``notes/theory.md``.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -17,6 +21,17 @@ from typing import Any
 __all__ = ["main"]
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+#: Highest order ``dsmw derive --order`` accepts (the notes of order 12 take ~10 s).
+MAX_DERIVE_ORDER = 12
+#: Most worker processes of ``dsmw verify --jobs``.
+MAX_JOBS = 64
+#: Most repetitions of ``dsmw reliability`` (1000 take about 20 minutes on 2 cores).
+MAX_REPETITIONS = 100_000
+#: Wall-clock budget of one ``dsmw check`` (seconds).
+CHECK_SECONDS = 120.0
+#: Claims that are studies, not checks: where ``--claims`` should send the user.
+STUDY_CLAIMS = {"C8": "dsmw study gradients", "C9": "dsmw study training"}
+THEORY = "notes/theory.md"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -44,11 +59,69 @@ def _claims_arg(text: str) -> list[str]:
     return [part for part in text.split(",") if part.strip()]
 
 
+def _bounded_int(name: str, low: int, high: int | None = None):
+    """An argparse type: an integer in [low, high]; argparse turns the error into exit 2."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+        if value < low or (high is not None and value > high):
+            span = f"from {low} to {high}" if high is not None else f">= {low}"
+            raise argparse.ArgumentTypeError(
+                f"{value} is out of range; {name} takes integers {span}")
+        return value
+    parse.__name__ = "integer"
+    return parse
+
+
+def _seed(text: str) -> int:
+    """numpy's rule: seeds are non-negative integers."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(
+            f"{value}: seeds are non-negative integers (numpy's rule); pass e.g. --seed 0")
+    return value
+
+
+def _rate(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"{value}: a false-alarm rate lies strictly between "
+                                         "0 and 1, e.g. 1e-4")
+    return value
+
+
+def _strict(value: Any) -> Any:
+    """``value`` with every non-finite float replaced by None (strict JSON has no NaN)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _strict(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_strict(v) for v in value]
+    return value
+
+
+def _json(value: Any, indent: int = 2) -> str:
+    """Strict JSON: non-finite numbers become null, and NaN/Infinity can never be emitted."""
+    return json.dumps(_strict(value), indent=indent, allow_nan=False)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="dsmw",
         description="Derive and verify the optimal weighting of denoising score matching "
-        "(claims C1-C9 of THEORY.md) on analytic Gaussian mixtures.",
+        "(claims C1-C9) on analytic Gaussian mixtures.",
+        epilog=f"Notation, the claims, the budgets and every printed column are explained in "
+        f"{THEORY}. Exit status: 0 passed/holds, 1 failed/refuted, 2 bad input, an exceeded "
+        "budget or an environment problem.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -56,16 +129,18 @@ def build_parser() -> argparse.ArgumentParser:
     verify = sub.add_parser("verify", help="run every numerical check of the claims",
                             description="Check each claim against independent references "
                             "(exact posterior moments, mpmath quadrature, Monte Carlo).")
-    verify.add_argument("--seed", type=int, default=None,
+    verify.add_argument("--seed", type=_seed, default=None,
                         help="seed of every random draw (default: a fixed seed, reported)")
     verify.add_argument("--quick", action="store_true", help="a smaller run, e.g. for CI")
     verify.add_argument("--json", action="store_true", help="print a machine-readable report")
     verify.add_argument("--claims", type=_claims_arg, default=None, metavar="C1,C2,...",
-                        help="only these claims (comma-separated ids)")
-    verify.add_argument("--alpha", type=float, default=None,
+                        help="only these claims (comma-separated ids; C8 and C9 are studies: "
+                        "see dsmw study)")
+    verify.add_argument("--alpha", type=_rate, default=None,
                         help="family-wise false-alarm rate of the Monte Carlo checks "
                         "(default 1e-4)")
-    verify.add_argument("--jobs", type=int, default=None, metavar="N",
+    verify.add_argument("--jobs", type=_bounded_int("--jobs", 1, MAX_JOBS), default=None,
+                        metavar="N",
                         help="worker processes (default: one per available core); "
                         "the report does not depend on N")
     verify.add_argument("--mutants", action="store_true",
@@ -76,8 +151,9 @@ def build_parser() -> argparse.ArgumentParser:
     derive = sub.add_parser("derive", help="regenerate notes/ from the SymPy derivations",
                             description="Derive claims C1-C7 with SymPy and write Markdown "
                             "notes (one file per claim, an index and the weighting table).")
-    derive.add_argument("--order", type=int, default=None,
-                        help="highest order of the order-n derivations (default 4)")
+    derive.add_argument("--order", type=_bounded_int("--order", 1, MAX_DERIVE_ORDER),
+                        default=None, help="highest order of the order-n derivations "
+                        f"(default 4, at most {MAX_DERIVE_ORDER})")
     derive.add_argument("--out", default="notes", help="output directory (default: notes)")
     derive.add_argument("--check", action="store_true",
                         help="write nothing; exit 1 and list the files that would change")
@@ -89,9 +165,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="Measure the Monte Carlo check's false-alarm rate on true formulas over "
         "seeded repetitions, run every mutant, let Hypothesis find a point where W* < "
         "sigma^2, and write the results to notes/reliability.md (about 20 minutes on 2 cores).")
-    reliability.add_argument("--repetitions", type=int, default=1000,
-                             help="seeded repetitions per nominal rate (default 1000)")
-    reliability.add_argument("--seed", type=int, default=None,
+    reliability.add_argument("--repetitions", type=_bounded_int("--repetitions", 1,
+                                                                MAX_REPETITIONS),
+                             default=1000, help="seeded repetitions per nominal rate "
+                             f"(default 1000, at most {MAX_REPETITIONS})")
+    reliability.add_argument("--seed", type=_seed, default=None,
                              help="seed (default: the verify seed)")
     reliability.add_argument("--out", default="notes", help="output directory (default: notes)")
     reliability.set_defaults(handler=_cmd_reliability)
@@ -103,7 +181,7 @@ def build_parser() -> argparse.ArgumentParser:
         "gradient covariance, curvature and sandwich under three normalisations (C8); "
         "'training' runs SGD and Adam over seeds and step sizes (C9).")
     study.add_argument("which", choices=("gradients", "training"), help="which study")
-    study.add_argument("--seed", type=int, default=None,
+    study.add_argument("--seed", type=_seed, default=None,
                        help="seed of every random draw (default: a fixed seed, reported)")
     study.add_argument("--quick", action="store_true",
                        help="a smaller run (under a minute on 2 cores)")
@@ -122,29 +200,37 @@ def build_parser() -> argparse.ArgumentParser:
         "symbolically against the derivation, then numerically on simple and random "
         "Gaussian mixtures, reporting the smallest counterexample. Vocabulary: sigma, "
         "m1, m2, ... (m_k = p_sigma^(k)/p_sigma at x~), s (= m1, the score), "
-        "h (= (log p_sigma)''). Exit 0 holds, 1 refuted, 2 bad input.",
-        epilog="example: dsmw check '1/sigma**2 + h' --quantity covariance --order 1 "
-        "(put -- before a formula that starts with '-': dsmw check -- '-m1' ...)")
+        "h (= (log p_sigma)''). Exit 0 holds, 1 refuted, 2 bad input or a budget exceeded "
+        f"(budgets and verdicts: {THEORY}).",
+        epilog="example: dsmw check '1/sigma**2 + h' --quantity covariance --order 1. "
+        "A formula that starts with '-' goes after --, and options before it: "
+        "dsmw check --quantity mean -- '-m1'")
     check.add_argument("expression", metavar="EXPR", help="the formula, e.g. '1/sigma**2 + h'")
     check.add_argument("--quantity", choices=("mean", "covariance", "weight"),
                        default="covariance", help="what the formula claims to be "
                        "(default: covariance)")
-    check.add_argument("--order", type=int, default=1, help="order n of the target (default 1)")
+    check.add_argument("--order", type=_bounded_int("--order", 1), default=1,
+                       help="order n of the target (default 1; at most 12 for gaussian noise, "
+                       "4 for logistic and student_t)")
     check.add_argument("--noise", default="gaussian",
-                       help="gaussian (default), logistic or student_t:NU")
-    check.add_argument("--seed", type=int, default=0, help="seed of the random cases")
+                       help="gaussian (default), logistic or student_t:NU (0.5 <= NU <= 1000)")
+    check.add_argument("--seed", type=_seed, default=0, help="seed of the random cases")
     check.add_argument("--json", action="store_true", help="print a machine-readable verdict")
     check.set_defaults(handler=_cmd_check)
     return parser
 
 
-def _progress_printer(enabled: bool, describe=lambda task: f"{task.claim}: {task.name}"):
+def _progress_printer(enabled: bool, describe=lambda task: f"{task.claim}: {task.name}",
+                      delay: float = 0.0):
+    """A progress bar on stderr, drawn only after ``delay`` seconds (quick runs stay quiet)."""
     if not enabled:
         return None
 
     start = time.perf_counter()
 
     def show(done: int, total: int, item: Any) -> None:
+        if time.perf_counter() - start < delay:
+            return
         label = describe(item) if done < total else "done"
         filled = int(20 * done / max(total, 1))
         bar = "#" * filled + "." * (20 - filled)
@@ -172,6 +258,16 @@ def _cmd_verify(args: argparse.Namespace) -> int:
 
     seed = DEFAULT_SEED if args.seed is None else args.seed
     alpha = DEFAULT_FALSE_ALARM_RATE if args.alpha is None else args.alpha
+    studies = sorted({c.strip().upper() for c in args.claims or ()} & set(STUDY_CLAIMS))
+    if studies:
+        from numeric._validation import InvalidArgumentError
+
+        raise InvalidArgumentError(
+            "--claims", ",".join(args.claims),
+            f"{' and '.join(studies)} {'is' if len(studies) == 1 else 'are'} measured by a "
+            "study, not a check",
+            "run " + " and ".join(STUDY_CLAIMS[c] for c in studies)
+            + " (dsmw verify covers MIX and C1-C7)")
     if args.mutants:
         return _cmd_mutants(args, seed, alpha)
     progress = _progress_printer(sys.stderr.isatty() and not args.json)
@@ -179,7 +275,7 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     report = verify(args.claims, seed=seed, quick=args.quick, alpha=alpha, progress=progress,
                     jobs=jobs)
     if args.json:
-        print(json.dumps(report.to_dict(), indent=2))
+        print(_json(report.to_dict()))
     else:
         from numeric.report import format_verify_report
 
@@ -197,8 +293,8 @@ def _cmd_mutants(args: argparse.Namespace, seed: int, alpha: float) -> int:
     results = run_mutants(seed, quick=True, alpha=alpha, mutants=chosen, progress=progress)
     survivors = [r for r in results if not r.caught]
     if args.json:
-        print(json.dumps({"mutants": [r.to_dict() for r in results],
-                          "all_caught": not survivors, "seed": seed}, indent=2))
+        print(_json({"mutants": [r.to_dict() for r in results],
+                     "all_caught": not survivors, "seed": seed}))
     else:
         from numeric.report import format_mutant_report
 
@@ -207,16 +303,16 @@ def _cmd_mutants(args: argparse.Namespace, seed: int, alpha: float) -> int:
 
 
 def _cmd_study(args: argparse.Namespace) -> int:
+    from numeric._io import check_output_dir
     from numeric.study import report, runner
 
+    # Fail early, before a long run: matplotlib missing, or a destination not writable.
     if args.plots is not None:
-        report._pyplot(args.plots)  # fail early, before a long run, if matplotlib is missing
+        report._pyplot(args.plots)
+        check_output_dir("--plots", args.plots)
+    if args.save is not None:
+        check_output_dir("--save", args.save)
     seed = runner.DEFAULT_STUDY_SEED if args.seed is None else args.seed
-    if seed < 0:
-        from numeric._validation import InvalidArgumentError
-
-        raise InvalidArgumentError("--seed", seed, "seeds are non-negative integers",
-                                   "pass e.g. --seed 0")
     show = _progress_printer(sys.stderr.isatty() and not args.json, lambda label: label)
     run = runner.gradient_study if args.which == "gradients" else runner.training_study
 
@@ -226,12 +322,18 @@ def _cmd_study(args: argparse.Namespace) -> int:
 
     result = run(quick=args.quick, seed=seed, progress=progress)
     written = []
-    if args.plots is not None:
-        written += report.write_plots(args.plots, **{args.which: result})
-    if args.save is not None:
-        written += report.save_study(result, args.save)
+    try:
+        if args.plots is not None:
+            written += report.write_plots(args.plots, **{args.which: result})
+        if args.save is not None:
+            written += report.save_study(result, args.save)
+    except (OSError, ValueError) as exc:  # the run is done: never lose it
+        print(_json(result, indent=1))
+        _error(args, f"saving failed after the run ({_describe(exc)}); the results are "
+               "printed above as JSON")
+        return EXIT_USAGE
     if args.json:
-        print(json.dumps(result, indent=1))
+        print(_json(result, indent=1))
     else:
         summary = (report.format_gradient_summary if args.which == "gradients"
                    else report.format_training_summary)
@@ -244,22 +346,43 @@ def _cmd_study(args: argparse.Namespace) -> int:
 def _cmd_derive(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from numeric._io import atomic_write_text, check_output_dir
+    from numeric._validation import InvalidArgumentError
+
+    out = Path(args.out)
+    if args.check and not (out / "index.md").is_file():
+        raise InvalidArgumentError(
+            "--out", args.out, "there are no notes to compare with (no index.md there)",
+            "run from the repository root, pass --out DIR of existing notes, or drop --check "
+            "to write them")
+    if not args.check:
+        check_output_dir("--out", out)  # before the derivations, not after
     from derive.notes import DEFAULT_ORDER, derived_notes
 
     files = derived_notes(DEFAULT_ORDER if args.order is None else args.order)
-    out = Path(args.out)
-    changed = [name for name, text in files.items()
-               if not (out / name).is_file()
-               or (out / name).read_text(encoding="utf-8") != text]
+
+    def current(name: str) -> str | None:
+        try:
+            return (out / name).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return None
+
+    changed = [name for name, text in files.items() if current(name) != text]
     if args.check:
         for name in changed:
-            print(f"would change: {out / name}")
+            state = "would change" if (out / name).is_file() else "missing"
+            print(f"{state}: {out / name}")
         if not changed:
             print(f"{out}: {len(files)} notes up to date")
         return EXIT_FAILED if changed else EXIT_OK
-    out.mkdir(parents=True, exist_ok=True)
-    for name in changed:
-        (out / name).write_text(files[name], encoding="utf-8")
+    written = []
+    try:
+        for name in changed:
+            written.append(atomic_write_text(out / name, files[name]))
+    except OSError as exc:
+        _error(args, f"writing {out} failed after {len(written)} of {len(changed)} notes "
+               f"({_describe(exc)}); no note is half-written, rerun when it is writable")
+        return EXIT_USAGE
     print(f"{out}: wrote {len(changed)} of {len(files)} notes")
     return EXIT_OK
 
@@ -267,7 +390,7 @@ def _cmd_derive(args: argparse.Namespace) -> int:
 def _cmd_reliability(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from numeric._validation import check_order
+    from numeric._io import atomic_write_text, check_output_dir
     from numeric.checks import DEFAULT_SEED
     from numeric.mutants import run_mutants
     from numeric.reliability import (
@@ -278,7 +401,8 @@ def _cmd_reliability(args: argparse.Namespace) -> int:
         study_false_alarm_rate,
     )
 
-    repetitions = check_order(args.repetitions, name="repetitions")
+    repetitions = args.repetitions
+    out = check_output_dir("--out", Path(args.out))  # before the 20-minute run
     seed = DEFAULT_SEED if args.seed is None else args.seed
     rates = [false_alarm_rate(repetitions, alpha, seed, errors=errors)
              for errors in ("known", "estimated") for alpha in (0.05, 0.01)]
@@ -288,9 +412,13 @@ def _cmd_reliability(args: argparse.Namespace) -> int:
               for model in ("means", "features") for errors in ("known", "estimated")]
     mutants = run_mutants(seed, quick=True)
     text = reliability_notes(rates, mutants, find_weight_below_heuristic(seed), seed)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "reliability.md").write_text(text, encoding="utf-8")
+    try:
+        atomic_write_text(out / "reliability.md", text)
+    except OSError as exc:  # the run is done: never lose it
+        print(text)
+        _error(args, f"writing {out / 'reliability.md'} failed ({_describe(exc)}); the note "
+               "is printed above")
+        return EXIT_USAGE
     for r in rates:
         print(f"false-alarm rate ({r.errors} errors) at nominal {r.nominal:g}: "
               f"{r.rejections}/{r.repetitions} = "
@@ -303,29 +431,61 @@ def _cmd_reliability(args: argparse.Namespace) -> int:
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
+    from numeric._budget import time_budget
     from numeric.user_check import check_formula, format_verdict
 
-    verdict = check_formula(args.expression, args.quantity, args.order, args.noise, args.seed)
-    print(json.dumps(verdict.to_dict(), indent=2) if args.json else format_verdict(verdict))
+    progress = _progress_printer(sys.stderr.isatty() and not args.json, lambda label: label,
+                                 delay=1.0)
+    with time_budget(CHECK_SECONDS, "the check", name="EXPR", value=args.expression,
+                     fix="simplify the formula or lower --order"):
+        verdict = check_formula(args.expression, args.quantity, args.order, args.noise,
+                                args.seed, progress=progress)
+    print(_json(verdict.to_dict()) if args.json else format_verdict(verdict))
     return EXIT_OK if verdict.holds else EXIT_FAILED
 
 
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        where = f" {exc.filename}" if exc.filename else ""
+        return f"{exc.strerror}{where}"
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _error(args: argparse.Namespace, message: str) -> None:
+    print(f"dsmw {getattr(args, 'command', '') or ''}: error: {message}".replace("  ", " "),
+          file=sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``dsmw``; return the exit status (0 / 1 a verdict, 2 anything else)."""
     parser = build_parser()
     args = parser.parse_args(argv)
     if getattr(args, "handler", None) is None:
         parser.print_help()
         return EXIT_USAGE
+    from numeric._budget import TimeUp
     from numeric._validation import InvalidArgumentError
 
     try:
         return int(args.handler(args))
     except (InvalidArgumentError, _derive_errors()) as exc:
-        print(f"dsmw {args.command}: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        _error(args, str(exc))
+    except OSError as exc:
+        _error(args, f"{_describe(exc)}; check the destination (writable, space left)")
+    except (MemoryError, RecursionError) as exc:
+        _error(args, f"the input is too large to handle ({type(exc).__name__}); see the "
+               f"budgets in {THEORY}")
+    except TimeUp:
+        _error(args, f"a time budget ran out; see the budgets in {THEORY}")
     except KeyboardInterrupt:
         print("dsmw: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # a bug: one line, not a traceback (DSMW_DEBUG=1 shows it)
+        if os.environ.get("DSMW_DEBUG"):
+            raise
+        _error(args, f"internal error ({type(exc).__name__}: {exc}); please report it with "
+               "the command line (DSMW_DEBUG=1 shows the traceback)")
+    return EXIT_USAGE
 
 
 if __name__ == "__main__":

@@ -4,27 +4,41 @@ The formula is untrusted text in the vocabulary ``sigma``, ``m1``, ``m2``, ...
 (``m_k = p_sigma^(k)/p_sigma`` at ``x~``), ``s`` (= ``m1``, the score) and ``h``
 (= ``(log p_sigma)'' = m2 - m1^2``). It is judged by meaning, not spelling:
 
-1. **symbolic**: SymPy compares it with the result of :mod:`derive` (the
-   difference is a rational function of independent ``m_k``, so ``together``
-   and ``expand`` of its numerator decide equality);
+1. **symbolic**: SymPy compares it with the result of :mod:`derive`. The
+   difference is brought over one denominator; if its numerator expands to
+   zero the formula is *proved*; if the numerator is a polynomial in
+   ``sigma`` and the ``m_k`` with exact coefficients and does not expand to
+   zero, it is *disproved* (a nonzero polynomial cannot vanish on the open
+   set of values the ``m_k`` take); otherwise (``Abs``, ``sqrt``, floats,
+   or SymPy ran out of its :data:`SYMBOLIC_SECONDS` budget) it is *undecided*
+   and the numeric step decides;
 2. **numeric**, either way: it is evaluated on simple and random 1-D Gaussian
    mixtures, points and noise levels and compared with references that do not
    come from :mod:`derive` (exact posterior Hermite moments for Gaussian noise,
    mpmath posterior quadrature for logistic/Student-t). Cases are tried from the
    simplest up, so the first failure reported is the smallest counterexample.
+
+The verdict HOLDS when the formula is not disproved and every numeric case
+agrees; a refuted formula is also tried as the other quantities, and the
+verdict says if it holds as one of them. Budgets (besides those of
+:func:`derive.parse_expression`): orders up to :data:`MAX_ORDER` (Gaussian
+noise) or :data:`MAX_QUADRATURE_ORDER` (quadrature), Student-t degrees of
+freedom in [:data:`MIN_NU`, :data:`MAX_NU`].
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 import sympy as sp
 
 import derive
-from numeric._validation import InvalidArgumentError, check_order
+from numeric._budget import BudgetExceededError, time_budget
+from numeric._validation import InvalidArgumentError, check_order, check_seed
 from numeric.examples import random_mixture
 from numeric.mixture import GaussianMixture
 from numeric.moments import conditional_covariance, conditional_mean
@@ -36,6 +50,15 @@ QUANTITIES = ("mean", "covariance", "weight")
 #: Relative tolerance (with a scale floor) of the numeric comparison.
 CHECK_TOLERANCE = 1e-8
 _MAX_RATIO = 24
+#: Highest order for Gaussian noise (the covariance of order n needs m_1 .. m_2n).
+MAX_ORDER = _MAX_RATIO // 2
+#: Highest order for logistic / Student-t noise (posterior quadrature, ~1-3 s per case).
+MAX_QUADRATURE_ORDER = 4
+#: Range of Student-t degrees of freedom (beyond MAX_NU use gaussian noise; below MIN_NU the
+#: tails are too heavy for the quadrature to finish in seconds).
+MIN_NU, MAX_NU = 0.5, 1000.0
+#: Time SymPy gets to decide the identity before the verdict is left to the numeric step.
+SYMBOLIC_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -67,10 +90,12 @@ class FormulaVerdict:
     worst_error: float
     tolerance: float
     counterexample: dict[str, Any] | None = field(default=None)
+    holds_as: tuple[str, ...] = field(default=())
 
     @property
     def holds(self) -> bool:
-        return self.failures == 0 and self.symbolic != "disproved"
+        return self.failures == 0 and self.cases > 0 and not self.symbolic.startswith(
+            "disproved")
 
     def to_dict(self) -> dict[str, Any]:
         return {"expression": self.expression, "quantity": self.quantity, "order": self.order,
@@ -78,7 +103,8 @@ class FormulaVerdict:
                 "symbolic": self.symbolic,
                 "numeric": {"cases": self.cases, "failures": self.failures,
                             "worst_error": self.worst_error, "tolerance": self.tolerance},
-                "counterexample": self.counterexample, "holds": self.holds}
+                "counterexample": self.counterexample, "holds": self.holds,
+                "holds_as": list(self.holds_as)}
 
 
 def _vocabulary() -> dict[str, sp.Expr]:
@@ -102,10 +128,26 @@ def _derived(quantity: str, n: int, noise: str) -> sp.Expr | None:
 
 
 def _symbolic(expr: sp.Expr, derived: sp.Expr | None) -> str:
+    """``proved``, ``disproved`` or ``undecided (why)``; see the module docstring."""
     if derived is None:
         return "not attempted (no closed form in m_k for this noise)"
-    numerator, _ = sp.fraction(sp.together(expr - derived))
-    return "proved" if sp.expand(numerator) == 0 else "disproved"
+    try:
+        with time_budget(SYMBOLIC_SECONDS, "the symbolic comparison"):
+            numerator, _ = sp.fraction(sp.together(expr - derived))
+            numerator = sp.expand(numerator)
+            if numerator == 0:
+                return "proved"
+            symbols = sorted(numerator.free_symbols, key=lambda v: v.name)
+            exact = not numerator.has(sp.Float)
+            if exact and numerator.is_polynomial(*symbols):
+                return "disproved"
+            if sp.simplify(numerator) == 0:
+                return "proved"
+    except BudgetExceededError:
+        return f"undecided (SymPy ran out of its {SYMBOLIC_SECONDS:g} s budget)"
+    if not exact:
+        return "undecided (floating-point coefficients)"
+    return "undecided (SymPy could not reduce the difference to zero)"
 
 
 def _scale(quantity: str, n: int, sigma: float) -> float:
@@ -149,11 +191,48 @@ def _reference_and_ratios(case: Case, quantity: str, n: int, noise: str, top: in
     return float(ref), ratios
 
 
+def check_noise(noise: Any) -> str:
+    """A noise family ``dsmw check`` can use: gaussian, logistic, or student_t:NU with NU in
+    [MIN_NU, MAX_NU]."""
+    if isinstance(noise, str) and noise.startswith("student_t:"):
+        # Checked before the family is built: SymPy's integrals for nu = 1e308 never finish.
+        try:
+            nu = float(noise.split(":", 1)[1])
+        except ValueError:
+            nu = math.nan
+        if not MIN_NU <= nu <= MAX_NU:
+            raise InvalidArgumentError(
+                "--noise", noise, f"the degrees of freedom must be a number from {MIN_NU:g} to "
+                f"{MAX_NU:g}",
+                f"pass student_t:NU with {MIN_NU:g} <= NU <= {MAX_NU:g} (above {MAX_NU:g} "
+                "use --noise gaussian)")
+    noise_functions(noise)  # validates the family and its syntax
+    return noise
+
+
+def check_order_budget(order: Any, noise: str = "gaussian") -> int:
+    """An order within the documented maximum for this noise."""
+    n = check_order(order, name="--order")
+    top = MAX_ORDER if noise == "gaussian" else MAX_QUADRATURE_ORDER
+    if n > top:
+        raise BudgetExceededError("--order", order, f"the maximum order for {noise} noise is "
+                                  f"{top}", f"pass --order between 1 and {top}")
+    return n
+
+
+Progress = Callable[[int, int, str], None]
+
+
 def check_formula(expression: str, quantity: str = "covariance", order: int = 1,
-                  noise: str = "gaussian", seed: int = 0, random_cases: int | None = None
+                  noise: str = "gaussian", seed: int = 0, random_cases: int | None = None,
+                  progress: Progress | None = None, alternatives: bool = True
                   ) -> FormulaVerdict:
     """Check a user's formula for ``quantity`` (``mean``, ``covariance`` or ``weight``)
     of the order-``order`` target, symbolically and numerically.
+
+    ``progress(done, total, label)`` is called after each numeric case. When the formula
+    is refuted and ``alternatives`` is true (Gaussian noise), it is also checked as the
+    other quantities; ``holds_as`` lists those it holds for.
 
     Examples
     --------
@@ -162,12 +241,15 @@ def check_formula(expression: str, quantity: str = "covariance", order: int = 1,
     >>> v = check_formula("1/sigma + h")
     >>> v.holds, v.symbolic, v.counterexample["sigma"]
     (False, 'disproved', 0.5)
+    >>> check_formula("sigma**2/(1 + sigma**2*h)").holds_as
+    ('weight',)
     """
     if quantity not in QUANTITIES:
         raise InvalidArgumentError("quantity", quantity, "unknown quantity",
                                    f"choose one of {', '.join(QUANTITIES)}")
-    n = check_order(order)
-    noise_functions(noise)  # validates the noise family
+    check_noise(noise)
+    n = check_order_budget(order, noise)
+    seed = check_seed(seed, name="seed")
     parsed = derive.parse_expression(expression, _vocabulary(),
                                      names=f"sigma, s, h, m1 .. m{_MAX_RATIO}")
     expr = _in_ratios(parsed)
@@ -187,22 +269,38 @@ def check_formula(expression: str, quantity: str = "covariance", order: int = 1,
     rng = np.random.default_rng(seed)
     cases = _cases(rng, random_cases, (1.0, 0.5, 2.0) if gaussian else (0.5, 2.0))
     failures, worst, counterexample = 0, 0.0, None
-    for case in cases:
+    for done, case in enumerate(cases, start=1):
         reference, ratios = _reference_and_ratios(case, quantity, n, noise, top)
-        with np.errstate(all="ignore"):
-            got = complex(function(case.sigma, *ratios))
+        got = _value(function, case.sigma, ratios)
         scale = max(abs(reference), _scale(quantity, n, case.sigma))
         error = abs(got - reference) / scale if np.isfinite(got) else math.inf
         worst = max(worst, error)
+        if progress is not None:
+            progress(done, len(cases), f"case {done} (sigma = {case.sigma:.3g})")
         if not error <= CHECK_TOLERANCE:
             failures += 1
             if counterexample is None:
                 counterexample = {**case.to_dict(), "expected": reference,
                                   "got": got.real if got.imag == 0 else str(got),
                                   "relative_error": error}
-    return FormulaVerdict(expression, quantity, n, noise, str(parsed),
-                          None if derived is None else str(derived), symbolic, len(cases),
-                          failures, worst, CHECK_TOLERANCE, counterexample)
+    verdict = FormulaVerdict(expression, quantity, n, noise, str(parsed),
+                             None if derived is None else str(derived), symbolic, len(cases),
+                             failures, worst, CHECK_TOLERANCE, counterexample)
+    if verdict.holds or not alternatives or not gaussian:
+        return verdict
+    holds_as = tuple(other for other in QUANTITIES if other != quantity and check_formula(
+        expression, other, n, noise, seed, random_cases, alternatives=False).holds)
+    return replace(verdict, holds_as=holds_as)
+
+
+def _value(function: Callable, sigma: float, ratios: list[float]) -> complex:
+    """The formula at one case; anything non-finite or non-numeric counts as infinite."""
+    with np.errstate(all="ignore"):
+        try:
+            value = function(sigma, *ratios)
+            return complex(np.asarray(value, dtype=complex).reshape(()))
+        except (ArithmeticError, TypeError, ValueError):
+            return complex(math.inf)
 
 
 def format_verdict(verdict: FormulaVerdict) -> str:
@@ -223,5 +321,9 @@ def format_verdict(verdict: FormulaVerdict) -> str:
                   f"covariances {gm['covariances']}",
                   f"  x~ = {c['x_tilde']:.6g}, sigma = {c['sigma']:.6g}",
                   f"  expected {c['expected']:.12g}, got {c['got']}"]
+    if verdict.holds_as:
+        other = " and ".join(verdict.holds_as)
+        lines.append(f"note      refuted as the {verdict.quantity}, but it HOLDS as the "
+                     f"{other} (try --quantity {verdict.holds_as[0]})")
     lines.append("HOLDS" if verdict.holds else "REFUTED")
     return "\n".join(lines)

@@ -431,9 +431,10 @@ def _pyplot(directory: str | Path = ""):
 def write_plots(directory: str | Path, gradients: dict[str, Any] | None = None,
                 training: dict[str, Any] | None = None) -> list[Path]:
     """PNG figures: gradient variance vs sigma per weighting; training curves with bands."""
+    from numeric._io import check_output_dir
+
     plt = _pyplot(directory)
-    out_dir = Path(directory)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    out_dir = check_output_dir("--plots", directory)
     written = []
     if gradients is not None:
         first = gradients["cases"][0]["schedule"]
@@ -477,10 +478,15 @@ def _grid(plt, panels: int):
 
 def _finish(plt, fig, axes, path: Path) -> Path:
     axes.ravel()[0].legend(fontsize=7)
+    import io
+
+    from numeric._io import atomic_write_bytes
+
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, dpi=110, format="png")
     plt.close(fig)
-    return path
+    return atomic_write_bytes(path, buffer.getvalue())
 
 
 # -- notes ----------------------------------------------------------------------------
@@ -496,7 +502,7 @@ def study_notes(directory: str | Path) -> str:
     loaded = {}
     for kind in ("gradients", "training"):
         path = folder / _json_name(kind)
-        loaded[kind] = json.loads(path.read_text()) if path.exists() else None
+        loaded[kind] = json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
     figures = tuple(name for kind, name in FIGURE_NAMES.items()
                     if loaded[kind] is not None and (folder / name).exists())
     return render_study_notes(loaded["gradients"], loaded["training"], figures)
@@ -506,10 +512,10 @@ def save_study(result: dict[str, Any], directory: str | Path) -> list[Path]:
     """Write ``study-<kind>.json`` into ``directory`` and regenerate ``study.md`` there."""
     import json
 
-    folder = Path(directory)
-    folder.mkdir(parents=True, exist_ok=True)
-    data = folder / _json_name(result["study"])
-    data.write_text(json.dumps(result, indent=1, allow_nan=False) + "\n")
-    notes = folder / "study.md"
-    notes.write_text(study_notes(folder))
+    from numeric._io import atomic_write_text, check_output_dir
+
+    folder = check_output_dir("--save", directory)
+    data = atomic_write_text(folder / _json_name(result["study"]),
+                             json.dumps(result, indent=1, allow_nan=False) + "\n")
+    notes = atomic_write_text(folder / "study.md", study_notes(folder))
     return [data, notes]

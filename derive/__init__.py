@@ -1,6 +1,6 @@
 """Symbolic layer of the DSM-weighting verifier (pure SymPy: no NumPy, no I/O).
 
-Each claim C1–C7 of THEORY.md is *derived* here: SymPy performs the
+Each claim C1–C7 of notes/theory.md is *derived* here: SymPy performs the
 differentiation under the integral, the Hermite algebra, the series and the
 Cauchy–Schwarz/Lagrange identities, and confirms every identity it relies on.
 """

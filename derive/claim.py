@@ -26,7 +26,7 @@ class Step:
 
 @dataclass(frozen=True)
 class Claim:
-    """A claim of THEORY.md as derived here.
+    """A claim of notes/theory.md as derived here.
 
     ``proved`` is ``True`` when every confirming step was reduced to an identity by
     SymPy, so the statement holds under the stated ``assumptions``; otherwise the

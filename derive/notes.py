@@ -16,4 +16,5 @@ def derived_notes(max_order: int = DEFAULT_ORDER) -> dict[str, str]:
     files = {"index.md": render_index(all_claims, max_order)}
     files.update({f"{c.id}.md": render_claim(c) for c in all_claims})
     files["weightings.md"] = render_weightings(weightings())
+    files["theory.md"] = __import__("derive.theory").theory.theory_note(max_order)
     return files

@@ -71,7 +71,7 @@ def render_weightings(zoo: tuple[Weighting, ...]) -> str:
 def render_index(claims: tuple[Claim, ...], max_order: int) -> str:
     """The notes' front page: one row per claim."""
     lines = [HEADER, "# Derivations: optimal weighting in denoising score matching", "",
-             "Each claim of `THEORY.md` (C1–C7) derived with SymPy; regenerate with "
+             "Each claim of [theory.md](theory.md) (C1–C7) derived with SymPy; regenerate with "
              f"`dsmw derive --order {max_order}`. SymPy {sp.__version__}.", "",
              "| claim | title | status | steps | confirmed identities |",
              "|---|---|---|---|---|"]

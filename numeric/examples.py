@@ -10,7 +10,7 @@ __all__ = ["EXAMPLES", "example", "random_mixture"]
 
 
 def _two_mode_1d() -> GaussianMixture:
-    # THEORY.md's running example (C4): weights .3/.7, means -2/1.5, variances .25/.5.
+    # The running example of notes/theory.md (C4): weights .3/.7, means -2/1.5, variances .25/.5.
     return GaussianMixture.one_dimensional([0.3, 0.7], [-2.0, 1.5], [0.25, 0.5])
 
 

@@ -131,7 +131,7 @@ def study_false_alarm_rate(repetitions: int = 1000, alpha: float = 0.05, seed: i
                            model: str = "features", errors: str = "known",
                            draws: int = 20_000) -> FalseAlarmResult:
     """The C8 study's Monte Carlo cross-check of ``E[g g^T]`` (heuristic and oracle) on
-    true values, repeated: THEORY's mixture, 8 levels from 0.2 to 2, ``model`` either
+    true values, repeated: the two-mode example mixture, 8 levels from 0.2 to 2, ``model`` either
     ``"means"`` (well-specified, light tails) or ``"features"`` (heavy tails)."""
     from numeric.study import (
         ComponentMeansModel,
@@ -174,7 +174,7 @@ def study_false_alarm_rate(repetitions: int = 1000, alpha: float = 0.05, seed: i
 
 
 def find_weight_below_heuristic(seed: int = 0) -> dict[str, float]:
-    """Hypothesis search on THEORY's two-mode mixture for ``W*(x~) < sigma^2``."""
+    """Hypothesis search on the two-mode example mixture for ``W*(x~) < sigma^2``."""
     from hypothesis import find, settings
     from hypothesis import strategies as st
 
@@ -202,7 +202,7 @@ def reliability_notes(false_alarms: list[FalseAlarmResult], mutants: list, findi
              f"{seed}); do not edit by hand.", "",
              "## Measured false-alarm rate of the Monte Carlo checks", "",
              "The C1/C2 posterior-draw check (mean and variance of `T_n`, n = 1, 2, at 3 points "
-             "and 2 noise levels of THEORY's two-mode mixture; Bonferroni over all z-tests of "
+             "and 2 noise levels of the two-mode example mixture; Bonferroni over all z-tests of "
              "a run) applied to the *true* values, repeated with independent seeds. Bonferroni "
              "bounds the family-wise rate by the nominal one, so the observed rate should not "
              "exceed it (the 95% Wilson interval must reach down to the nominal rate).", "",
@@ -248,7 +248,7 @@ def reliability_notes(false_alarms: list[FalseAlarmResult], mutants: list, findi
     lines += ["", f"{caught} of {len(mutants)} mutants caught.", "",
               "## Where the heuristic over-weights: a point Hypothesis found", "",
               "C4's bound `W* >= sigma^2` holds for log-concave data (tested as a property on "
-              "fuzzed single Gaussians). For THEORY's two-mode mixture (weights .3/.7, means "
+              "fuzzed single Gaussians). For the two-mode example mixture (weights .3/.7, means "
               "-2/1.5, variances .25/.5) Hypothesis searched `x~` in [-4, 4] and sigma in "
               "[0.05, 3] for `W*(x~) < sigma^2` and shrank the first hit to:", "",
               f"- `x~ = {finding['x_tilde']:.6g}`, `sigma = {finding['sigma']:.6g}`: "

@@ -54,7 +54,7 @@ Array = NDArray[np.float64]
 
 #: Simpson nodes per noise level (odd); the error estimate uses every other node.
 SIMPSON_NODES = 4097
-#: How weightings are made comparable (THEORY.md, C8).
+#: How weightings are made comparable (notes/theory.md, C8).
 NORMALISATIONS = ("raw", "equal mean weight per sigma", "equal curvature tr A")
 
 

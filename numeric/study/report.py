@@ -111,7 +111,8 @@ def gradient_verdicts(study: dict[str, Any]) -> list[str]:
 
 
 def _theory_spot_check(study: dict[str, Any] | None) -> str:
-    """THEORY.md's C8 spot check (two-mode mixture, 8 levels 0.05..5, component means)."""
+    """The C8 spot check recorded in notes/theory.md (two-mode mixture, 8 levels 0.05..5,
+    component means)."""
     if study is None:
         return ""
     for c in study["cases"]:
@@ -119,7 +120,8 @@ def _theory_spot_check(study: dict[str, Any] | None) -> str:
                 c["schedule"].startswith("wide"):
             raw = 1 / _ratio(c, "raw", "trace_gradient_covariance")
             sandwich = _ratio(c, "raw", "trace_sandwich")
-            return (f"Against THEORY.md's spot check (same mixture, 8 levels from 0.05 to 5, "
+            return (f"Against the spot check recorded under C8 in theory.md (same mixture, "
+                    f"8 levels from 0.05 to 5, "
                     f"component-means model: raw gradient variance \"about 6x lower\" with the "
                     f"heuristic, sandwich \"about 2x lower\" with the optimal weighting): "
                     f"measured here {_g(raw, 2)}x and {_g(sandwich, 2)}x. Same direction, "

@@ -59,43 +59,30 @@ def _claims_arg(text: str) -> list[str]:
     return [part for part in text.split(",") if part.strip()]
 
 
-def _bounded_int(name: str, low: int, high: int | None = None):
-    """An argparse type: an integer in [low, high]; argparse turns the error into exit 2."""
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
-        if value < low or (high is not None and value > high):
+def _validate(args: argparse.Namespace) -> None:
+    """Range checks of the numeric options, before any work: one message naming the option,
+    the value and the fix (InvalidArgumentError, exit 2)."""
+    from numeric._validation import InvalidArgumentError
+
+    def integer(option: str, value: Any, low: int, high: int | None, fix: str) -> None:
+        if value is not None and (value < low or (high is not None and value > high)):
             span = f"from {low} to {high}" if high is not None else f">= {low}"
-            raise argparse.ArgumentTypeError(
-                f"{value} is out of range; {name} takes integers {span}")
-        return value
-    parse.__name__ = "integer"
-    return parse
+            raise InvalidArgumentError(option, value, f"{option} takes integers {span}", fix)
 
-
-def _seed(text: str) -> int:
-    """numpy's rule: seeds are non-negative integers."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(
-            f"{value}: seeds are non-negative integers (numpy's rule); pass e.g. --seed 0")
-    return value
-
-
-def _rate(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not 0 < value < 1:
-        raise argparse.ArgumentTypeError(f"{value}: a false-alarm rate lies strictly between "
-                                         "0 and 1, e.g. 1e-4")
-    return value
+    seed = getattr(args, "seed", None)
+    if seed is not None and seed < 0:
+        raise InvalidArgumentError("--seed", seed, "seeds are non-negative integers "
+                                   "(numpy's rule)", "pass e.g. --seed 0")
+    order_limit = MAX_DERIVE_ORDER if args.command == "derive" else None
+    integer("--order", getattr(args, "order", None), 1, order_limit,
+            f"pass an order from 1 to {order_limit}" if order_limit else "pass --order 1 or more")
+    integer("--jobs", getattr(args, "jobs", None), 1, MAX_JOBS, "pass e.g. --jobs 1")
+    integer("--repetitions", getattr(args, "repetitions", None), 1, MAX_REPETITIONS,
+            "pass e.g. --repetitions 1000")
+    alpha = getattr(args, "alpha", None)
+    if alpha is not None and not 0 < alpha < 1:
+        raise InvalidArgumentError("--alpha", alpha, "a false-alarm rate lies strictly "
+                                   "between 0 and 1", "pass e.g. --alpha 1e-4")
 
 
 def _strict(value: Any) -> Any:
@@ -129,17 +116,17 @@ def build_parser() -> argparse.ArgumentParser:
     verify = sub.add_parser("verify", help="run every numerical check of the claims",
                             description="Check each claim against independent references "
                             "(exact posterior moments, mpmath quadrature, Monte Carlo).")
-    verify.add_argument("--seed", type=_seed, default=None,
+    verify.add_argument("--seed", type=int, default=None,
                         help="seed of every random draw (default: a fixed seed, reported)")
     verify.add_argument("--quick", action="store_true", help="a smaller run, e.g. for CI")
     verify.add_argument("--json", action="store_true", help="print a machine-readable report")
     verify.add_argument("--claims", type=_claims_arg, default=None, metavar="C1,C2,...",
                         help="only these claims (comma-separated ids; C8 and C9 are studies: "
                         "see dsmw study)")
-    verify.add_argument("--alpha", type=_rate, default=None,
+    verify.add_argument("--alpha", type=float, default=None,
                         help="family-wise false-alarm rate of the Monte Carlo checks "
                         "(default 1e-4)")
-    verify.add_argument("--jobs", type=_bounded_int("--jobs", 1, MAX_JOBS), default=None,
+    verify.add_argument("--jobs", type=int, default=None,
                         metavar="N",
                         help="worker processes (default: one per available core); "
                         "the report does not depend on N")
@@ -151,7 +138,7 @@ def build_parser() -> argparse.ArgumentParser:
     derive = sub.add_parser("derive", help="regenerate notes/ from the SymPy derivations",
                             description="Derive claims C1-C7 with SymPy and write Markdown "
                             "notes (one file per claim, an index and the weighting table).")
-    derive.add_argument("--order", type=_bounded_int("--order", 1, MAX_DERIVE_ORDER),
+    derive.add_argument("--order", type=int,
                         default=None, help="highest order of the order-n derivations "
                         f"(default 4, at most {MAX_DERIVE_ORDER})")
     derive.add_argument("--out", default="notes", help="output directory (default: notes)")
@@ -165,11 +152,10 @@ def build_parser() -> argparse.ArgumentParser:
         description="Measure the Monte Carlo check's false-alarm rate on true formulas over "
         "seeded repetitions, run every mutant, let Hypothesis find a point where W* < "
         "sigma^2, and write the results to notes/reliability.md (about 20 minutes on 2 cores).")
-    reliability.add_argument("--repetitions", type=_bounded_int("--repetitions", 1,
-                                                                MAX_REPETITIONS),
+    reliability.add_argument("--repetitions", type=int,
                              default=1000, help="seeded repetitions per nominal rate "
                              f"(default 1000, at most {MAX_REPETITIONS})")
-    reliability.add_argument("--seed", type=_seed, default=None,
+    reliability.add_argument("--seed", type=int, default=None,
                              help="seed (default: the verify seed)")
     reliability.add_argument("--out", default="notes", help="output directory (default: notes)")
     reliability.set_defaults(handler=_cmd_reliability)
@@ -181,7 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
         "gradient covariance, curvature and sandwich under three normalisations (C8); "
         "'training' runs SGD and Adam over seeds and step sizes (C9).")
     study.add_argument("which", choices=("gradients", "training"), help="which study")
-    study.add_argument("--seed", type=_seed, default=None,
+    study.add_argument("--seed", type=int, default=None,
                        help="seed of every random draw (default: a fixed seed, reported)")
     study.add_argument("--quick", action="store_true",
                        help="a smaller run (under a minute on 2 cores)")
@@ -209,12 +195,12 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--quantity", choices=("mean", "covariance", "weight"),
                        default="covariance", help="what the formula claims to be "
                        "(default: covariance)")
-    check.add_argument("--order", type=_bounded_int("--order", 1), default=1,
+    check.add_argument("--order", type=int, default=1,
                        help="order n of the target (default 1; at most 12 for gaussian noise, "
                        "4 for logistic and student_t)")
     check.add_argument("--noise", default="gaussian",
                        help="gaussian (default), logistic or student_t:NU (0.5 <= NU <= 1000)")
-    check.add_argument("--seed", type=_seed, default=0, help="seed of the random cases")
+    check.add_argument("--seed", type=int, default=0, help="seed of the random cases")
     check.add_argument("--json", action="store_true", help="print a machine-readable verdict")
     check.set_defaults(handler=_cmd_check)
     return parser
@@ -467,6 +453,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from numeric._validation import InvalidArgumentError
 
     try:
+        _validate(args)
         return int(args.handler(args))
     except (InvalidArgumentError, _derive_errors()) as exc:
         _error(args, str(exc))

@@ -261,3 +261,20 @@ def test_internal_errors_are_one_line(capsys, monkeypatch) -> None:
     monkeypatch.delenv("DSMW_DEBUG", raising=False)
     code, _, err = run(["check", "m1"], capsys)
     assert code == 2 and "internal error" in err and "a bug" in err
+
+
+def test_theory_note_states_the_budgets_in_force() -> None:
+    # derive (pure SymPy) cannot import numeric's limits, so its text is checked here.
+    from derive.theory import theory_note
+    from numeric import user_check as uc
+
+    text = theory_note(1)
+    for stated in (f"at most {uc.MAX_ORDER} for Gaussian noise",
+                   f"{uc.MAX_QUADRATURE_ORDER} for logistic",
+                   f"${uc.MIN_NU:g} \\le \\nu \\le {uc.MAX_NU:g}$",
+                   f"SymPy gets {uc.SYMBOLIC_SECONDS:g} s",
+                   f"a whole check {cli.CHECK_SECONDS:g} s",
+                   f"`dsmw derive --order` at most {cli.MAX_DERIVE_ORDER}",
+                   f"`dsmw verify --jobs` at most {cli.MAX_JOBS}",
+                   f"`dsmw reliability --repetitions` at most {cli.MAX_REPETITIONS}"):
+        assert stated in text, stated

@@ -170,7 +170,8 @@ def build_parser() -> argparse.ArgumentParser:
     study.add_argument("--seed", type=int, default=None,
                        help="seed of every random draw (default: a fixed seed, reported)")
     study.add_argument("--quick", action="store_true",
-                       help="a smaller run (under a minute on 2 cores)")
+                       help="a smaller run (gradients 8-15 s, training 20-95 s on "
+                       "2 cores, depending on load)")
     study.add_argument("--json", action="store_true", help="print the results as JSON")
     study.add_argument("--plots", metavar="DIR", default=None,
                        help="write matplotlib PNGs into DIR (needs the 'plots' extra)")

@@ -14,17 +14,24 @@ from derive._claims.c3_optimal import optimal_weight
 from derive._claims.c4_taylor import expected_weight_expansion, heuristic_weight, taylor_expansion
 from derive._claims.c5_expected import expected_covariance, fisher_information_of_noise
 from derive._claims.c7_edm import gaussian_data_optimal_weight
+from derive.symbols import h, m, sigma
 
 __all__ = ["theory_note"]
 
 
+def _latex(expr: sp.Expr) -> str:
+    # Symbols named like "J(p_\\sigma)" are printed as named, not split into sub/superscripts.
+    names = {v: v.name for v in expr.free_symbols if "(" in v.name}
+    return sp.latex(expr, symbol_names=names)
+
+
 def _tex(expr: sp.Expr) -> str:
-    return f"${sp.latex(expr)}$"
+    return f"${_latex(expr)}$"
 
 
 def _rhs(expr: sp.Expr) -> str:
     """The right-hand side of an equation whose ``$lhs = `` is already open."""
-    return f"{sp.latex(expr)}$"
+    return f"{_latex(expr)}$"
 
 
 def _notation() -> list[str]:
@@ -69,7 +76,8 @@ def _notation() -> list[str]:
 def _claims(max_order: int) -> list[str]:
     n2 = min(2, max_order)
     w1 = optimal_weight(1)
-    series = taylor_expansion(1, 3)
+    # In h = m_2 - m_1^2, as the expansion is usually written: sigma^2 - sigma^4 h + ...
+    series = sp.collect(sp.expand(taylor_expansion(1, 3).subs(m(2), h + m(1) ** 2)), sigma)
     expected, _ = expected_weight_expansion()
     edm, _ = gaussian_data_optimal_weight()
     return [

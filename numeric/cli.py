@@ -346,6 +346,8 @@ def _cmd_derive(args: argparse.Namespace) -> int:
         check_output_dir("--out", out)  # before the derivations, not after
     from derive.notes import DEFAULT_ORDER, derived_notes
 
+    if sys.stderr.isatty():  # SymPy takes 7-20 s: say so rather than sit silent
+        print("dsmw derive: deriving C1-C7 and theory.md with SymPy ...", file=sys.stderr)
     files = derived_notes(DEFAULT_ORDER if args.order is None else args.order)
 
     def current(name: str) -> str | None:

@@ -219,7 +219,9 @@ def _glossary() -> list[str]:
         "a nonzero polynomial in $\\sigma$ and the $m_k$ with exact coefficients (it cannot "
         "vanish on the open set of values they take); *undecided*: neither (Abs, sqrt, "
         "floating-point coefficients, or SymPy's time budget ran out); *not attempted*: no "
-        "closed form in $m_k$ for this noise |",
+        "closed form in $m_k$ for this noise. When it is undecided and a numeric case "
+        "fails, the line adds *disproved by the numeric counterexample*; `--json` gives the "
+        "overall `status` (proved / disproved / undecided) |",
         "| numeric | how many cases (simple then random 1-D mixtures, points, noise levels) "
         "agree with an independent reference within the relative tolerance, and the worst "
         "relative error |",

@@ -97,8 +97,19 @@ class FormulaVerdict:
         return self.failures == 0 and self.cases > 0 and not self.symbolic.startswith(
             "disproved")
 
+    @property
+    def status(self) -> str:
+        """``proved`` (SymPy), ``disproved`` (by SymPy or by a numeric counterexample) or
+        ``undecided`` (neither; the verdict then rests on the numeric cases agreeing)."""
+        if self.symbolic == "proved":
+            return "proved"
+        if self.symbolic.startswith("disproved") or self.failures:
+            return "disproved"
+        return "undecided"
+
     def to_dict(self) -> dict[str, Any]:
         return {"expression": self.expression, "quantity": self.quantity, "order": self.order,
+                "status": self.status,
                 "noise": self.noise, "parsed": self.parsed, "derived": self.derived,
                 "symbolic": self.symbolic,
                 "numeric": {"cases": self.cases, "failures": self.failures,
@@ -310,7 +321,10 @@ def format_verdict(verdict: FormulaVerdict) -> str:
              f"{verdict.noise} noise"]
     if verdict.derived is not None:
         lines.append(f"derived   {verdict.derived}")
-    lines.append(f"symbolic  {verdict.symbolic}")
+    symbolic = verdict.symbolic
+    if verdict.failures and not symbolic.startswith(("proved", "disproved")):
+        symbolic += "; disproved by the numeric counterexample below"
+    lines.append(f"symbolic  {symbolic}")
     lines.append(f"numeric   {verdict.cases - verdict.failures}/{verdict.cases} cases within "
                  f"{verdict.tolerance:.0e} (worst relative error {verdict.worst_error:.2e})")
     if verdict.counterexample is not None:

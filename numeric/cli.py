@@ -80,7 +80,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="highest order of the order-n derivations (default 4)")
     derive.add_argument("--out", default="notes", help="output directory (default: notes)")
     derive.add_argument("--check", action="store_true",
-                        help="write nothing; exit 1 and list the files that would change")
+                        help="write nothing; exit 1 and list the files that are missing or would "
+                        "change (or if a derivation step is refuted)")
     derive.set_defaults(handler=_cmd_derive)
 
     reliability = sub.add_parser(
@@ -244,24 +245,32 @@ def _cmd_study(args: argparse.Namespace) -> int:
 def _cmd_derive(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from derive import claims
     from derive.notes import DEFAULT_ORDER, derived_notes
 
-    files = derived_notes(DEFAULT_ORDER if args.order is None else args.order)
+    order = DEFAULT_ORDER if args.order is None else args.order
+    files = derived_notes(order)
     out = Path(args.out)
-    changed = [name for name, text in files.items()
-               if not (out / name).is_file()
-               or (out / name).read_text(encoding="utf-8") != text]
+    missing = [name for name in files if not (out / name).is_file()]
+    changed = [name for name, text in files.items() if name not in missing
+               and (out / name).read_text(encoding="utf-8") != text]
+    refuted = [(c.id, step) for c in claims(order) for step in c.refuted_steps]
+    for cid, step in refuted:
+        print(f"dsmw derive: {cid} refuted: step \"{step.text}\": {step.detail}",
+              file=sys.stderr)
     if args.check:
+        for name in missing:
+            print(f"missing: {out / name}")
         for name in changed:
             print(f"would change: {out / name}")
-        if not changed:
+        if not (changed or missing):
             print(f"{out}: {len(files)} notes up to date")
-        return EXIT_FAILED if changed else EXIT_OK
+        return EXIT_FAILED if changed or missing or refuted else EXIT_OK
     out.mkdir(parents=True, exist_ok=True)
-    for name in changed:
+    for name in missing + changed:
         (out / name).write_text(files[name], encoding="utf-8")
-    print(f"{out}: wrote {len(changed)} of {len(files)} notes")
-    return EXIT_OK
+    print(f"{out}: wrote {len(missing) + len(changed)} of {len(files)} notes")
+    return EXIT_FAILED if refuted else EXIT_OK
 
 
 def _cmd_reliability(args: argparse.Namespace) -> int:

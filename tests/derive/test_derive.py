@@ -14,12 +14,17 @@ from numeric.formula import evaluate
 from numeric.moments import conditional_covariance as exact_covariance
 
 
-def test_every_claim_is_derived_and_confirmed() -> None:
+def test_every_claim_has_a_computed_status_and_no_step_fails() -> None:
     claims = derive.claims(3)
     assert [c.id for c in claims] == [f"C{i}" for i in range(1, 8)]
     for claim in claims:
-        assert claim.proved, claim.id
+        assert claim.status in ("proved", "proved for instances"), (claim.id, claim.status)
+        assert not claim.refuted_steps and not claim.unconfirmed_steps, claim.id
         assert any(step.confirmed for step in claim.steps), claim.id
+        assert (claim.instances == "") == (claim.status == "proved"), claim.id
+    by_id = {c.id: c for c in claims}
+    assert by_id["C2"].instances == "n = 1..3; d = 1..3"
+    assert by_id["C6"].status == "proved" and by_id["C3"].status == "proved"
 
 
 def test_order_two_covariance_is_the_hermite_expression() -> None:

@@ -21,6 +21,7 @@ __all__ = [
     "check_points",
     "check_rng",
     "check_sample_count",
+    "check_seed",
     "check_sigma",
     "check_weights",
 ]
@@ -163,6 +164,23 @@ def check_order(order: Any, minimum: int = 1, name: str = "order") -> int:
         raise InvalidArgumentError(name, order, f"{name} must be >= {minimum}",
                                    f"pass an integer {name} >= {minimum}")
     return int(order)
+
+
+def check_seed(seed: Any, name: str = "seed") -> int:
+    """A seed by numpy's rules for ``SeedSequence``: a non-negative integer.
+
+    Examples
+    --------
+    >>> check_seed(0)
+    0
+    """
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise InvalidArgumentError(name, seed, "not an integer",
+                                   "pass a non-negative integer, e.g. 0")
+    if seed < 0:
+        raise InvalidArgumentError(name, seed, "seeds must be non-negative (numpy's rule)",
+                                   "pass a non-negative integer, e.g. 0")
+    return int(seed)
 
 
 def check_sample_count(n: Any, name: str = "n") -> int:

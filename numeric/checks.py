@@ -7,6 +7,7 @@ draws); see the claim modules for what is compared with what.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Callable, Iterable, Sequence
 
@@ -15,6 +16,7 @@ import numpy as np
 from numeric._checking import (
     Check,
     CheckTask,
+    ClaimResult,
     VerifyReport,
     relative_error,
     run_tasks,
@@ -206,5 +208,20 @@ def verify(
     ``alpha``.
     """
     selected = tasks(claims, quick)
-    return run_tasks(selected, CLAIM_TITLES, seed, alpha, progress,
-                     extra={"quick": quick}, jobs=jobs)
+    report = run_tasks(selected, CLAIM_TITLES, seed, alpha, progress,
+                       extra={"quick": quick}, jobs=jobs)
+    return dataclasses.replace(report, claims=tuple(_with_proof_status(c)
+                                                    for c in report.claims))
+
+
+def _with_proof_status(result: ClaimResult) -> ClaimResult:
+    """Attach derive's computed proof status (``derive.claim``, cached on disk)."""
+    import derive
+
+    if result.id not in getattr(derive, "CLAIM_IDS", ()):
+        return result
+    claim = derive.claim(result.id)
+    refuted = tuple(f"{step.text}: {step.detail}" if step.detail else step.text
+                    for step in claim.refuted_steps)
+    return dataclasses.replace(result, proof=claim.status, instances=claim.instances,
+                               refuted=refuted)

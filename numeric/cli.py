@@ -48,7 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="dsmw",
         description="Derive and verify the optimal weighting of denoising score matching "
-        "(claims C1-C9 of THEORY.md) on analytic Gaussian mixtures.",
+        "(claims C1-C9) on analytic Gaussian mixtures.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -168,10 +168,11 @@ def _available_cores() -> int:
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:
+    from numeric._validation import check_seed
     from numeric.checks import DEFAULT_SEED, verify
     from numeric.montecarlo import DEFAULT_FALSE_ALARM_RATE
 
-    seed = DEFAULT_SEED if args.seed is None else args.seed
+    seed = check_seed(DEFAULT_SEED if args.seed is None else args.seed, "--seed")
     alpha = DEFAULT_FALSE_ALARM_RATE if args.alpha is None else args.alpha
     if args.mutants:
         return _cmd_mutants(args, seed, alpha)
@@ -180,11 +181,14 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     report = verify(args.claims, seed=seed, quick=args.quick, alpha=alpha, progress=progress,
                     jobs=jobs)
     if args.json:
-        print(json.dumps(report.to_dict(), indent=2))
+        print(json.dumps(report.to_dict(), indent=2, allow_nan=False))
     else:
         from numeric.report import format_verify_report
 
         print(format_verify_report(report))
+    for claim in report.claims:
+        for step in claim.refuted:
+            print(f"dsmw verify: {claim.id} refuted: step {step}", file=sys.stderr)
     return EXIT_OK if report.passed else EXIT_FAILED
 
 
@@ -199,7 +203,8 @@ def _cmd_mutants(args: argparse.Namespace, seed: int, alpha: float) -> int:
     survivors = [r for r in results if not r.caught]
     if args.json:
         print(json.dumps({"mutants": [r.to_dict() for r in results],
-                          "all_caught": not survivors, "seed": seed}, indent=2))
+                          "all_caught": not survivors, "seed": seed}, indent=2,
+                         allow_nan=False))
     else:
         from numeric.report import format_mutant_report
 

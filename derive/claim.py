@@ -66,12 +66,40 @@ class Step:
         """Whether the step asserts something SymPy was asked to confirm."""
         return self.status in ("confirmed", "refuted", "unconfirmed")
 
+    def __reduce__(self) -> tuple:
+        # Unpickling a Relational re-evaluates it (seconds for big identities); rebuild it
+        # unevaluated instead, so a cached claim loads in milliseconds.
+        return (_rebuild_step, (self.text, _freeze(self.expr), self.status, self.instance,
+                                self.detail))
+
     def at(self, **instance: int | str) -> Step:
         """The same step, tagged with the parameter values it was done for."""
         merged = dict(self.instance)
         merged.update(instance)
         return Step(self.text, self.expr, self.status, tuple(sorted(merged.items())),
                     self.detail)
+
+
+def _freeze(expr: sp.Basic) -> tuple:
+    if isinstance(expr, sp.core.relational.Relational):
+        return ("relational", type(expr), expr.lhs, expr.rhs)
+    return ("expr", expr)
+
+
+def _thaw(frozen: tuple) -> sp.Basic:
+    if frozen[0] == "relational":
+        _, kind, lhs, rhs = frozen
+        return kind(lhs, rhs, evaluate=False)
+    return frozen[1]
+
+
+def _rebuild_step(text: str, expr: tuple, status: str, instance: tuple, detail: str) -> Step:
+    return Step(text, _thaw(expr), status, instance, detail)
+
+
+def _rebuild_claim(fields: dict) -> Claim:
+    fields["statement"] = _thaw(fields["statement"])
+    return Claim(**fields)
 
 
 def _format_values(values: Iterable[int | str]) -> str:
@@ -100,8 +128,8 @@ class Claim:
     ``"d"`` the dimension, ``"N"`` a support size, ...): part of the *statement*. Which
     values the derivation covers is read from the steps' ``instance`` tags.
 
-    ``assumptions`` are the hypotheses in words; ``numeric`` names the checks of
-    ``dsmw verify`` that test the claim numerically.
+    ``assumptions`` are the hypotheses in words; ``numeric`` holds the exact names of the
+    checks of ``dsmw verify`` that test the claim numerically (the notes print them).
     """
 
     id: str
@@ -112,6 +140,11 @@ class Claim:
     assumptions: tuple[str, ...] = ()
     numeric: tuple[str, ...] = ()
     results: dict[str, sp.Basic] = field(default_factory=dict, compare=False)
+
+    def __reduce__(self) -> tuple:
+        fields = {name: getattr(self, name) for name in self.__dataclass_fields__}
+        fields["statement"] = _freeze(self.statement)
+        return (_rebuild_claim, (fields,))
 
     @property
     def refuted_steps(self) -> tuple[Step, ...]:

@@ -67,8 +67,9 @@ def render_claim(claim: Claim) -> str:
         lines += [f"- {a}" for a in claim.assumptions]
         lines.append("")
     if claim.numeric:
-        lines += ["## Checked numerically (`dsmw verify`)", ""]
-        lines += [f"- {a}" for a in claim.numeric]
+        lines += ["## Checked numerically (`dsmw verify`)", "",
+                  f"The checks of {claim.id} in `dsmw verify`, by name:", ""]
+        lines += [f"- `{name}`" for name in claim.numeric]
         lines.append("")
     lines += ["## Derivation", ""]
     for i, step in enumerate(claim.steps, 1):

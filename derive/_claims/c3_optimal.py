@@ -208,5 +208,5 @@ def derive_c3(max_support: int = 6) -> Claim:
             "expectation); the matrix (Aitken) identity in the free non-commutative algebra "
             "(any dimension) and on an exact rational instance",
         ),
-        numeric=("C3: the sandwich covariance A^-1 B A^-1 is smallest at W*",),
+        numeric=("sandwich by quadrature", "weighted gradient by Monte Carlo"),
     )

@@ -370,8 +370,7 @@ def derive_c4(max_order: int = 4, terms: int = 3) -> Claim:
             "the bound W*_1 >= sigma^2 where h <= 0 and W*_1 < sigma^2 where h > 0 is pointwise "
             "(d = 1); log-concave data gives h <= 0 everywhere",
         ),
-        numeric=("C4: (E[W*] - sigma^2)/sigma^4 -> J(p) and the residual's rate sigma^8, fitted "
-                 "on several mixtures",
-                 "C4: non-Gaussian noise, W* -> sigma^2/I_q as sigma -> 0 (mpmath quadrature)"),
+        numeric=("expected-weight rate", "trace form, d = 2, 3", "expected weight by Monte Carlo",
+                 "log-concave bound", "order-n heuristic", "non-Gaussian small-sigma limit"),
         results={"n": n},
     )

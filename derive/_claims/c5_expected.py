@@ -142,7 +142,7 @@ def derive_c5(max_order: int = 4) -> Claim:
                      "n = 1: I_q/sigma^2 - J(p_sigma) for Gaussian, logistic and Student-t "
                      f"noise; order n = 1..{top}: the general form for any noise, the value "
                      "n!/sigma^(2n) - E[m_n^2] for Gaussian noise"),
-        numeric=("C5: E[Sigma_1] by quadrature / Monte Carlo against I_q/sigma^2 - J(p_sigma), "
-                 "Gaussian, logistic and Student-t noise",),
+        numeric=("expected covariance, order n", "expected covariance, any noise",
+                 "expected covariance by joint draws"),
         results={f"I_q[{k}]": fisher_information_of_noise(k) for k in claimed},
     )

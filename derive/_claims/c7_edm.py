@@ -109,7 +109,6 @@ def derive_c7() -> Claim:
         parameters=("d",),
         assumptions=("Gaussian data N(mu, s_d^2 I) and Gaussian noise; the convolution "
                      "integral done for d = 1, the isotropic case by factorisation",),
-        numeric=("C7: W* of a one-component mixture against sigma^2 (sigma^2 + s^2)/s^2 at "
-                 "random points",),
+        numeric=("EDM exact", "EDM posterior draws"),
         results={"W*": weight},
     )

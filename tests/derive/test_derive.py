@@ -23,7 +23,7 @@ def test_every_claim_has_a_computed_status_and_no_step_fails() -> None:
         assert any(step.confirmed for step in claim.steps), claim.id
         assert (claim.instances == "") == (claim.status == "proved"), claim.id
     by_id = {c.id: c for c in claims}
-    assert by_id["C2"].instances == "n = 1..3; d = 1..3"
+    assert by_id["C2"].instances == "n = 1..8; d = 1..3"
     assert by_id["C6"].status == "proved" and by_id["C3"].status == "proved"
 
 

@@ -81,6 +81,7 @@ def test_a_false_identity_is_refuted_and_fails_the_claim(no_cache: None,
         c2_covariance._conditional_noise_moments.cache_clear()
     assert claim.status == "refuted" and claim.instances == ""
     assert any(s.text.startswith("E[T_2^2 | x~]") for s in claim.refuted_steps)
+    assert all(s.text.startswith("E[T_") for s in claim.refuted_steps)
     assert c2_covariance.derive_c2(2).status == "proved for instances"
 
 
@@ -108,10 +109,14 @@ def test_dsmw_derive_fails_naming_the_refuted_step(tmp_path: Path) -> None:
     assert "refuted" in (tmp_path / "index.md").read_text(encoding="utf-8")
 
 
-def test_check_outside_the_repository_says_missing(tmp_path: Path) -> None:
+def test_check_outside_the_repository_says_missing(tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
     from numeric.cli import main
 
     assert main(["derive", "--check", "--order", "1", "--out", str(tmp_path / "none")]) == 1
+    out = capsys.readouterr().out
+    assert "missing:" in out and "would change" not in out
+    assert not (tmp_path / "none").exists()
 
 
 def test_claim_lookup_and_bad_id() -> None:

@@ -123,7 +123,8 @@ def _derivative_ratio_task(name: str, quick: bool):
 def _posterior_task(name: str, quick: bool):
     def run(rng: np.random.Generator, alpha: float) -> Check:
         gm = example(name)
-        pts = _probe_points(gm, True)
+        # quick: the centre and the far tail (each 1-D point is a 40-digit mpmath quadrature)
+        pts = _probe_points(gm, True)[[0, -1]] if quick else _probe_points(gm, True)
         sigmas = (0.3,) if quick else (1e-3, 0.05, 0.7, 5.0, 1e3)
         errors = []
         for sigma in sigmas:

@@ -210,9 +210,9 @@ def expected_moments(mixture: GaussianMixture, sigma: float, order: int = 1,
     _one_dimensional(mixture, "grid quadrature over x~")
     s = check_sigma(sigma)
     n = check_order(order)
-    if not (isinstance(resolution, int | float) and resolution >= 1):
-        raise InvalidArgumentError("resolution", resolution, "must be a number >= 1",
-                                   "leave the default 1.0")
+    if not (isinstance(resolution, int | float) and resolution >= 0.5):
+        raise InvalidArgumentError("resolution", resolution, "must be a number >= 0.5",
+                                   "leave the default 1.0 (0.5: 4x faster, coarser)")
     coarse = _grid_moments(mixture, s, n, noise, resolution)
     fine = _grid_moments(mixture, s, n, noise, 2 * resolution)
 

@@ -46,13 +46,16 @@ class MutantResult:
     failed_checks: tuple[str, ...]
     seconds: float
     crashed_checks: tuple[str, ...] = ()
+    #: the claims whose checks caught it
+    caught_in: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.mutant.name, "claims": list(self.mutant.claims),
                 "attribute": self.mutant.attribute,
                 "description": self.mutant.description, "caught": self.caught,
                 "caught_by": list(self.caught_by), "failed_checks": list(self.failed_checks),
-                "crashed_checks": list(self.crashed_checks), "seconds": self.seconds}
+                "caught_in": list(self.caught_in), "crashed_checks": list(self.crashed_checks),
+                "seconds": self.seconds}
 
 
 def _at_order(order: int, wrong: Callable[[Callable, int], sp.Expr]):
@@ -235,7 +238,7 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant("bound-flipped", ("C4",), "weight_excess",
            "C4's bound the wrong way round: sigma^2 - W* (heuristic an upper bound)",
            _excess_sign),
-    Mutant("i_q-gaussian-for-all", ("C4",), "fisher_information_of_noise",
+    Mutant("i_q-gaussian-for-all", ("NOISE", "C4"), "fisher_information_of_noise",
            "I_q = 1 for every noise family (the Gaussian value)", _i_q_gaussian),
     Mutant("expected-covariance-gaussian-i_q", ("C5",), "expected_covariance",
            "E[Sigma_1] = 1/sigma^2 - J(p_sigma) under any noise", _gaussian_i_q_everywhere),
@@ -286,9 +289,12 @@ def run_mutants(seed: int, quick: bool = True, alpha: float = 1e-4,
         failed = [c for claim in report.claims for c in claim.checks
                   if not c.passed and not c.crashed]
         crashed = [c.name for claim in report.claims for c in claim.checks if c.crashed]
+        caught_in = tuple(claim.id for claim in report.claims
+                          if any(not c.passed and not c.crashed for c in claim.checks))
         results.append(MutantResult(
             mutant, bool(failed), tuple(sorted({c.method for c in failed})),
-            tuple(c.name for c in failed), time.perf_counter() - start, tuple(crashed)))
+            tuple(c.name for c in failed), time.perf_counter() - start, tuple(crashed),
+            caught_in))
         if progress is not None:
             progress(i + 1, len(mutants), mutant)
     return results

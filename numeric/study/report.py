@@ -142,7 +142,8 @@ def _theory_spot_check(study: dict[str, Any] | None) -> str:
                 c["schedule"].startswith("wide"):
             raw = 1 / _ratio(c, "raw", "trace_gradient_covariance")
             sandwich = _ratio(c, "raw", "trace_sandwich")
-            return (f"Against the spot check quoted with claim C8 (same mixture, 8 levels from 0.05 to 5, "
+            return ("Against the spot check quoted with claim C8 (same mixture, 8 levels "
+                    "from 0.05 to 5, "
                     f"component-means model: raw gradient variance \"about 6x lower\" with the "
                     f"heuristic, sandwich \"about 2x lower\" with the optimal weighting): "
                     f"measured here {_g(raw, 2)}x and {_g(sandwich, 2)}x. Same direction, "

@@ -132,7 +132,9 @@ def lagrange_gap(size: int) -> tuple[sp.Expr, sp.Expr, list[Step]]:
                 f"N = {n}: B sum J^2/Sigma - A^2 = sum_(i<j) J_i^2 J_j^2 (w_i Sigma_i - "
                 "w_j Sigma_j)^2 / (Sigma_i Sigma_j) >= 0", method="together"),
         confirm(gap.subs({w[i]: 1 / cov[i] for i in range(n)}), 0,
-                f"N = {n}: the gap vanishes at w = 1/Sigma", method="together"),
+                f"N = {n}: the gap vanishes at w = 1/Sigma", method="together",
+                shown=sp.Eq(sp.Symbol(r"\mathrm{gap}|_{w_i = 1/\Sigma_i}"),
+                            gap.subs({w[i]: 1 / cov[i] for i in range(n)}), evaluate=False)),
         confirm((b_meat / a_curv**2).subs({w[i]: 1 / cov[i] for i in range(n)}),
                 1 / efficient, f"N = {n}: at w = 1/Sigma the variance B/A^2 is "
                 "1/sum(J^2/Sigma), the smallest", method="together"),

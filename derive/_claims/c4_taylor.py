@@ -155,7 +155,9 @@ def expected_weight_expansion() -> tuple[sp.Expr, tuple[Step, ...]]:
                         "O(sigma^8), with J(p_t) = J_0 - t K_0 + O(t^2), K(t) = K_0 + O(t)",
                         sp.Eq(sp.Symbol(r"\mathbb{E}[W^*]"), expected)))
     coefficient6 = expected.coeff(sigma, 6)
-    steps.append(confirm(coefficient6, 0, "the sigma^6 coefficient vanishes: -K_0 + K_0 = 0"))
+    steps.append(confirm(coefficient6, 0, "the sigma^6 coefficient vanishes: -K_0 + K_0 = 0",
+                         shown=sp.Eq(sp.Symbol(r"[\sigma^6]\,\mathbb{E}[W^*]"), coefficient6,
+                                     evaluate=False)))
     result = sigma**2 + sigma**4 * sp.Symbol("J", positive=True)
     steps.append(confirm(sp.expand(expected).coeff(sigma, 2) * sigma**2
                          + expected.coeff(sigma, 4) * sigma**4,
@@ -284,8 +286,9 @@ def _expected_trace(dim: int) -> tuple[sp.Expr, tuple[Step, ...]]:
                         "E[tr H_sigma^2] + O(sigma^8), with tr J(p_t) = trJ_0 - t K_0 + O(t^2)",
                         sp.Eq(sp.Symbol(r"\operatorname{tr}\mathbb{E}[W^*]"), expected)))
     steps.append(confirm(expected.coeff(sigma, 6), 0,
-                         f"d = {dim}: the sigma^6 coefficient vanishes: -K_0 + K_0 = 0")
-                 .at(d=dim))
+                         f"d = {dim}: the sigma^6 coefficient vanishes: -K_0 + K_0 = 0",
+                         shown=sp.Eq(sp.Symbol(r"[\sigma^6]\,\operatorname{tr}\mathbb{E}[W^*]"),
+                                     expected.coeff(sigma, 6), evaluate=False)).at(d=dim))
     trace_j = sp.Symbol("trJ", positive=True)
     result = dim * sigma**2 + sigma**4 * trace_j
     steps.append(confirm(expected.coeff(sigma, 2) * sigma**2 + expected.coeff(sigma, 4)

@@ -74,7 +74,8 @@ def jensen_steps() -> tuple[Step, ...]:
                          _reduce_products(sp.expand(square), rules),
                          "any d: Y^-1 - C^-1 + C^-1 (Y - C) C^-1 = (C^-1 - Y^-1) Y (C^-1 - Y^-1) "
                          "in the free algebra (only Y Y^-1 = C C^-1 = I used), >= 0 for Y > 0 and "
-                         "zero iff Y = C", method="expand").at(d=ANY))
+                         "zero iff Y = C", method="expand",
+                         shown=sp.Eq(lhs, square, evaluate=False)).at(d=ANY))
     steps.append(assume("expectation is linear and monotone in the Loewner order, and "
                         "E[Sigma_1] and E[Sigma_1^-1] are finite",
                         sp.Symbol(r"\mathbb{E}[D Y D] \succeq 0")))
@@ -82,7 +83,9 @@ def jensen_steps() -> tuple[Step, ...]:
     steps.append(confirm((c_inv * (expected_y - c) * c_inv).subs(expected_y, c), 0,
                          "any d: with C = E[Y] the middle term has expectation "
                          "C^-1 (E[Y] - C) C^-1 = 0, so E[Y^-1] - E[Y]^-1 = "
-                         "E[(C^-1 - Y^-1) Y (C^-1 - Y^-1)] >= 0", method="expand").at(d=ANY))
+                         "E[(C^-1 - Y^-1) Y (C^-1 - Y^-1)] >= 0", method="expand",
+                         shown=sp.Eq(c_inv * (expected_y - c) * c_inv,
+                                     c_inv * (c - c) * c_inv, evaluate=False)).at(d=ANY))
     # Checks of the identity: an exact rational 2 x 2 instance and the two-point law.
     y_m, c_m = sp.Matrix([[3, 1], [1, 2]]), sp.Matrix([[2, -1], [-1, 4]])
     steps.append(confirm(y_m.inv() - c_m.inv() + c_m.inv() * (y_m - c_m) * c_m.inv(),
@@ -98,7 +101,9 @@ def jensen_steps() -> tuple[Step, ...]:
     # The public statement is the same gap: E[W*] - E[Sigma]^-1 with E[W*] = E[Sigma^-1].
     statement = jensen_gap(1).subs({sp.Symbol("EW"): 1 / y_, sp.Symbol("ESigma"): y_})
     steps.append(confirm(statement, 0, "jensen_gap(1) vanishes for a constant Sigma_1 = Y",
-                         method="together"))
+                         method="together",
+                         shown=sp.Eq(sp.Symbol(r"\mathrm{jensen\_gap}(1)|_{\Sigma_1 = Y}"),
+                                     statement, evaluate=False)))
     return tuple(steps)
 
 

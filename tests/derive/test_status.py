@@ -25,12 +25,24 @@ def test_confirm_is_three_valued() -> None:
     assert confirm((a + 1) ** 2, a**2 + 2 * a + 1, "true").status == "confirmed"
     wrong = confirm((a + 1) ** 2, a**2 + 1, "false")
     assert wrong.status == "refuted" and wrong.confirmed is False and "a = " in wrong.detail
-    # An identity SymPy cannot decide (an abstract function) is neither.
-    undecided = confirm(f(a), f(a + 0 * a) + f(2 * a) - f(2 * a) ** 1 + 0, "undecided",
-                        method="expand")
-    assert undecided.status in ("confirmed", "unconfirmed")
-    unknown = confirm(f(a) ** 2, f(a), "abstract")
+    # Cauchy-Schwarz as an equality of integrals of an abstract function: SymPy cannot
+    # decide it (it is false in general, but not by an exact evaluation), so neither.
+    x = sp.Symbol("x", real=True)
+    unknown = confirm(sp.Integral(f(x) ** 2, (x, 0, 1)), sp.Integral(f(x), (x, 0, 1)) ** 2,
+                      "abstract")
     assert unknown.status == "unconfirmed" and unknown.confirmed is None
+    assert not Claim("X", "t", a, (unknown,)).status.startswith("proved")
+
+
+def test_identities_of_abstract_functions_are_refuted_by_a_concrete_function() -> None:
+    x = sp.Symbol("x", real=True)
+    p = sp.Function("p")(x)
+    log_p = sp.log(p)
+    true = confirm(p * sp.diff(log_p, x, 2), sp.diff(p, x, 2) - p * sp.diff(log_p, x) ** 2, "ok")
+    assert true.status == "confirmed"
+    wrong = confirm(p * sp.diff(log_p, x, 2), sp.diff(p, x, 2) + p * sp.diff(log_p, x) ** 2,
+                    "sign slip in the by-parts identity")
+    assert wrong.status == "refuted" and "p = exp(" in wrong.detail
 
 
 def test_sign_steps_can_be_refuted() -> None:

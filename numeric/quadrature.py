@@ -288,7 +288,7 @@ def posterior_grid(mixture: GaussianMixture, x_tilde: ArrayLike, sigma: float,
     panel, panels of half the smaller of the data and noise scales); the conditional
     variance is formed about the conditional mean (two passes), never as
     ``E[T^2] - E[T]^2``. Its agreement with the 30-digit :func:`posterior_integrals`
-    is checked by ``dsmw verify`` (``NOISE``: double-precision posterior quadrature).
+    is checked by ``dsmw verify`` (``NOISE``: "posterior grid vs mpmath").
 
     Examples
     --------

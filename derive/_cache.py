@@ -1,12 +1,13 @@
-"""The on-disk cache of derived claims: the only module of :mod:`derive` that does I/O.
+"""The on-disk cache of derivations: the only module of :mod:`derive` that does I/O.
 
-The derivations themselves are pure SymPy; deriving every claim takes seconds, so
-:func:`derive.claims` keeps the frozen records in a pickle keyed by
+The derivations themselves are pure SymPy; some take seconds (every claim: 15-30 s; the
+C7 convolution integral: ~5 s), so :func:`derive.claims` and the slow public functions
+(:func:`disk_cached`) keep their results in pickles keyed by
 
 * a hash of the source of every ``derive/**/*.py`` file (an edit to any derivation
   changes the key, so a stale cache can never be read),
 * the SymPy and Python versions, and
-* ``max_order``.
+* the function and its arguments (e.g. ``max_order``).
 
 Location: ``$DSMW_CACHE_DIR`` if set, else ``$XDG_CACHE_HOME/dsm-weighting``, else
 ``~/.cache/dsm-weighting``. ``DSMW_NO_CACHE=1`` disables reading and writing. An
@@ -16,6 +17,7 @@ Files are written atomically (temporary file in the same directory, then ``os.re
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import pickle
@@ -27,7 +29,7 @@ from typing import TypeVar
 
 import sympy as sp
 
-__all__ = ["cache_dir", "cache_enabled", "cached", "source_key"]
+__all__ = ["cache_dir", "cache_enabled", "cached", "disk_cached", "source_key"]
 
 T = TypeVar("T")
 _PACKAGE = Path(__file__).resolve().parent
@@ -48,8 +50,10 @@ def cache_dir() -> Path:
     return Path(base) / "dsm-weighting"
 
 
+@functools.cache
 def source_key() -> str:
-    """Hash of every ``derive`` source file (path and content) and of the versions."""
+    """Hash of every ``derive`` source file (path and content) and of the versions
+    (computed once per process)."""
     digest = hashlib.sha256()
     for path in sorted(_PACKAGE.rglob("*.py")):
         digest.update(str(path.relative_to(_PACKAGE)).encode())
@@ -76,6 +80,25 @@ def cached(name: str, build: Callable[[], T]) -> T:
         _store(path, value)
     _memory[key] = value
     return value
+
+
+def disk_cached(function: Callable[..., T]) -> Callable[..., T]:
+    """Decorator: cache a pure derivation's result on disk, keyed by its arguments' ``repr``.
+
+    Arguments must have a deterministic ``repr`` (ints, strings, frozen records of SymPy
+    expressions). With ``DSMW_NO_CACHE=1`` the function simply runs.
+    """
+    label = f"{function.__module__.rsplit('.', 1)[-1]}.{function.__qualname__}"
+
+    @functools.wraps(function)
+    def wrapper(*args: object, **kwargs: object) -> T:
+        if not cache_enabled():
+            return function(*args, **kwargs)
+        arguments = repr((args, sorted(kwargs.items())))
+        digest = hashlib.sha256(arguments.encode()).hexdigest()[:16]
+        return cached(f"{label}-{digest}", lambda: function(*args, **kwargs))
+
+    return wrapper
 
 
 def _store(path: Path, value: object) -> None:

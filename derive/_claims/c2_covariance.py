@@ -13,6 +13,7 @@ from functools import cache
 
 import sympy as sp
 
+from derive._cache import disk_cached
 from derive._validation import InvalidArgumentError, check_order
 from derive.claim import Claim, Step, confirm, define
 from derive.hermite import hermite_e, square_linearisation
@@ -59,6 +60,7 @@ def _conditional_expectation(poly: sp.Expr) -> sp.Expr:
 
 
 @cache
+@disk_cached
 def _gaussian_covariance(n: int) -> tuple[sp.Expr, tuple[Step, ...]]:
     coefficients, lin_steps = square_linearisation(n)
     second_moment = sum(
@@ -150,6 +152,7 @@ def _gaussian_targets(dim: int) -> tuple[sp.Matrix, sp.Matrix, sp.Matrix, list[S
 
 
 @cache
+@disk_cached
 def _matrix_covariance(dim: int) -> tuple[sp.ImmutableMatrix, tuple[Step, ...]]:
     """``Sigma_1`` in d dimensions, derived from C1 at orders 1 and 2."""
     noise, t_1, t_2, steps = _gaussian_targets(dim)

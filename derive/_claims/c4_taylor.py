@@ -23,6 +23,7 @@ from functools import cache
 
 import sympy as sp
 
+from derive._cache import disk_cached
 from derive._claims.c2_covariance import (
     conditional_covariance,
     conditional_covariance_matrix,
@@ -47,6 +48,7 @@ __all__ = [
 
 
 @cache
+@disk_cached
 def taylor_expansion(order: int = 1, terms: int = 3) -> sp.Expr:
     """``W*_n`` as a polynomial in ``sigma``: its first ``terms`` non-zero terms.
 
@@ -128,6 +130,7 @@ def _heat_flow_steps() -> tuple[sp.Expr, list[Step]]:
 
 
 @cache
+@disk_cached
 def expected_weight_expansion() -> tuple[sp.Expr, tuple[Step, ...]]:
     """``E[W*]`` (n = 1, d = 1) to ``O(sigma^8)`` in ``J = J(p)``, with the steps."""
     steps: list[Step] = []
@@ -249,6 +252,7 @@ def _heat_flux_steps(dim: int) -> tuple[Step, ...]:
 
 
 @cache
+@disk_cached
 def _expected_trace(dim: int) -> tuple[sp.Expr, tuple[Step, ...]]:
     steps: list[Step] = []
     identity = sp.eye(dim)
@@ -315,6 +319,7 @@ def expected_trace_expansion(dim: int) -> tuple[sp.Expr, tuple[Step, ...]]:
 
 
 @cache
+@disk_cached
 def gaussian_data_expected_weight() -> tuple[sp.Expr, tuple[Step, ...]]:
     """Exact ``E[W*]`` for Gaussian data ``N(mu, s_d^2)``: ``sigma^2 + sigma^4 / s_d^2``."""
     mu, xt = sp.Symbol("mu", real=True), sp.Symbol("xt", real=True)

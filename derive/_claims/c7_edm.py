@@ -15,6 +15,7 @@ from functools import cache
 
 import sympy as sp
 
+from derive._cache import disk_cached
 from derive.claim import Claim, Step, assume, confirm, define
 from derive.symbols import s_data, sigma, sigma_data, x, x_tilde
 
@@ -22,6 +23,7 @@ __all__ = ["derive_c7", "gaussian_data_optimal_weight"]
 
 
 @cache
+@disk_cached
 def gaussian_data_optimal_weight() -> tuple[sp.Expr, tuple[Step, ...]]:
     """``W*`` for ``N(mu, s_d^2)`` data from the convolution integral, with the steps."""
     mu = sp.Symbol("mu", real=True)

@@ -62,6 +62,10 @@ def render_claim(claim: Claim) -> str:
         lines += ["## Refuted steps", ""]
         lines += [f"- {s.text}: {s.detail}" for s in claim.refuted_steps]
         lines.append("")
+    if claim.unconfirmed_steps:
+        lines += ["## Steps SymPy could not decide", ""]
+        lines += [f"- {s.text}: {s.detail}" for s in claim.unconfirmed_steps]
+        lines.append("")
     if claim.assumptions:
         lines += ["## Assumptions and scope", ""]
         lines += [f"- {a}" for a in claim.assumptions]

@@ -163,6 +163,33 @@ def test_cache_is_keyed_reused_and_survives_corruption(tmp_path: Path,
     assert len(calls) == 3
 
 
+def test_an_unwritable_cache_only_costs_time(tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory", encoding="utf-8")
+    monkeypatch.setenv("DSMW_CACHE_DIR", str(blocker / "cache"))
+    monkeypatch.delenv("DSMW_NO_CACHE", raising=False)
+    _cache._memory.clear()
+    assert _cache.cached("probe", lambda: 42) == 42
+    _cache._memory.clear()
+
+
+def test_render_names_refuted_and_undecided_steps() -> None:
+    from derive.render import render_claim, render_index
+
+    a = sp.Symbol("a", real=True)
+    x = sp.Symbol("x", real=True)
+    f = sp.Function("f")
+    steps = (confirm(a, a + 1, "a slip").at(n=1),
+             confirm(sp.Integral(f(x) ** 2, (x, 0, 1)), sp.Integral(f(x), (x, 0, 1)) ** 2,
+                     "undecidable"))
+    claim = Claim("CX", "test", sp.Eq(a, a, evaluate=False), steps, parameters=("n",))
+    text = render_claim(claim)
+    assert "**Status:** refuted." in text and "## Refuted steps" in text and "a slip" in text
+    assert "## Steps SymPy could not decide" in text and "undecidable" in text
+    assert "| refuted |" in render_index((claim,), 1)
+
+
 def test_cache_dir_defaults(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.delenv("DSMW_CACHE_DIR", raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))

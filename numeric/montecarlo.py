@@ -88,6 +88,9 @@ def mean_estimate(samples: ArrayLike, method: str = "monte-carlo") -> Estimate:
     if flat.shape[1] == 1:
         column = flat[:, 0]
         sums, squares = np.array([column.sum()]), np.array([column @ column])
+    elif flat.flags.f_contiguous:   # contiguous columns: per-column pairwise sums
+        sums = flat.sum(axis=0)
+        squares = np.array([flat[:, j] @ flat[:, j] for j in range(flat.shape[1])])
     else:
         ones = np.ones(n)
         sums, squares = ones @ flat, ones @ (flat * flat)

@@ -24,7 +24,7 @@ families are what the checks test. Two implementations of the same integrals:
   split at the data modes and at ``x~``, with the integrand rescaled to an O(1) peak
   because ``mpmath.quad`` stops on an absolute error estimate. Kept as the
   high-precision reference that the check "double-precision posterior quadrature vs
-  30-digit mpmath" compares the grid with.
+  20-digit mpmath" compares the grid with.
 """
 
 from __future__ import annotations
@@ -287,7 +287,7 @@ def posterior_grid(mixture: GaussianMixture, x_tilde: ArrayLike, sigma: float,
     Double-precision Gauss-Legendre quadrature over the data variable (16 nodes per
     panel, panels of half the smaller of the data and noise scales); the conditional
     variance is formed about the conditional mean (two passes), never as
-    ``E[T^2] - E[T]^2``. Its agreement with the 30-digit :func:`posterior_integrals`
+    ``E[T^2] - E[T]^2``. Its agreement with the high-precision :func:`posterior_integrals`
     is checked by ``dsmw verify`` (``NOISE``: "posterior grid vs mpmath").
 
     Examples

@@ -12,7 +12,7 @@ from __future__ import annotations
 import sympy as sp
 
 from derive._validation import check_order
-from derive.claim import Claim, Step, assume, confirm, define
+from derive.claim import ANY, Claim, Step, assume, confirm, define
 from derive.noise import noise_family
 from derive.symbols import E, sigma, x, x_tilde
 
@@ -76,7 +76,35 @@ def _total_variance_steps() -> list[Step]:
                                                     tower(cond_mean(xt) ** 2): mean_square}),
                 second - mean_square,
                 "law of total covariance: E[Sigma_n] = E[E[T_n^2 | X~] - m_n^2] = "
-                "E[T_n^2] - E[m_n^2] (linearity and the tower property)", method="expand"),
+                "E[T_n^2] - E[m_n^2] (linearity and the tower property)", method="expand")
+        .at(n=ANY),
+    ]
+
+
+def _any_order_steps() -> list[Step]:
+    """Any noise, any order, by induction: ``D^n q_sigma = sigma^(-n-1) q^(n)((x~ - x)/sigma)``."""
+    n = sp.Symbol("n", integer=True, nonnegative=True)
+    q = sp.Function("q")
+    z = sp.Symbol("z", real=True)
+    at = (x_tilde - x) / sigma
+
+    def nth(k: sp.Expr) -> sp.Expr:
+        """``sigma^(-k-1) q^(k)((x~ - x)/sigma)``, the claimed k-th x~-derivative of q_sigma."""
+        return sigma ** (-k - 1) * sp.Subs(sp.Derivative(q(z), (z, k)), z, at)
+
+    ratio = sp.Symbol(r"\frac{q^{(n)}}{q}(E)", real=True)
+    return [
+        confirm(q(at) / sigma, nth(sp.Integer(0)).doit(),
+                "induction, n = 0: q_sigma(x~ | x) = q((x~ - x)/sigma)/sigma"),
+        confirm(sp.diff(nth(n), x_tilde), nth(n + 1),
+                "induction step, any n: d/dx~ [sigma^(-n-1) q^(n)((x~ - x)/sigma)] = "
+                "sigma^(-n-2) q^(n+1)((x~ - x)/sigma); so T_n = d^n q_sigma / q_sigma = "
+                "sigma^(-n) q^(n)(E)/q(E) for every n").at(n=ANY),
+        confirm((sigma ** (-n) * ratio) ** 2, sigma ** (-2 * n) * ratio**2,
+                "any n: T_n^2 = sigma^(-2n) (q^(n)/q)(E)^2 and E ~ q is independent of X, so "
+                "E[T_n^2] = sigma^(-2n) E_q[(q^(n)/q)^2]; with the law of total covariance, "
+                "E[Sigma_n] = sigma^(-2n) E_q[(q^(n)/q)^2] - E[m_n^2]", method="expand")
+        .at(n=ANY),
     ]
 
 
@@ -126,6 +154,7 @@ def derive_c5(max_order: int = 4) -> Claim:
                              / sigma**2 - J_SIGMA,
                              f"{noise}: E[Sigma_1] = E[T_1^2] - E[m_1^2] = I_q/sigma^2 - "
                              "J(p_sigma)", method="expand").at(n=1))
+    steps.extend(_any_order_steps())
     steps.extend(_order_n_steps(top))
     n_symbol = sp.Symbol("n", integer=True, positive=True)
     return Claim(
@@ -139,9 +168,10 @@ def derive_c5(max_order: int = 4) -> Claim:
         parameters=("n",),
         assumptions=("d = 1; finite I_q, E_q[(q^(n)/q)^2] and J(p_sigma); E[m_1] = 0 needs "
                      "p_sigma to vanish at infinity",
-                     "n = 1: I_q/sigma^2 - J(p_sigma) for Gaussian, logistic and Student-t "
-                     f"noise; order n = 1..{top}: the general form for any noise, the value "
-                     "n!/sigma^(2n) - E[m_n^2] for Gaussian noise"),
+                     "any order n and any noise (abstract q): the general form, by induction on "
+                     f"n; its n = 1 value I_q/sigma^2 - J(p_sigma) for Gaussian, logistic and "
+                     f"Student-t noise; the Gaussian value n!/sigma^(2n) - E[m_n^2] for "
+                     f"n = 1..{top}"),
         numeric=("expected covariance, order n", "expected covariance, any noise",
                  "expected covariance by joint draws"),
         results={f"I_q[{k}]": fisher_information_of_noise(k) for k in claimed},

@@ -716,7 +716,7 @@ def _c4_trace_rate(quick: bool):
 
 
 def _c4_monte_carlo(quick: bool):
-    count = 50_000 if quick else 1_000_000
+    count = 50_000 if quick else 400_000
 
     def run(rng, alpha) -> Check:
         estimates = []
@@ -952,7 +952,7 @@ def _c6_quadrature(quick: bool):
 
 
 def _c6_monte_carlo(quick: bool):
-    count = 100_000 if quick else 1_000_000
+    count = 100_000 if quick else 400_000
 
     def run(rng, alpha) -> Check:
         gap_fn = _scalar_function(_derive("jensen_gap")(1), ("EW", "ESigma"))

@@ -156,26 +156,52 @@ class Claim:
         """Steps SymPy could not decide."""
         return tuple(s for s in self.steps if s.status == "unconfirmed")
 
+    def combinations(self) -> tuple[tuple[int | str, ...], ...]:
+        """The parameter values (in the order of ``parameters``) of every confirmed step
+        tagged with all of them; ``"any"`` marks a step done in full generality."""
+        found = set()
+        for step in self.steps:
+            tags = dict(step.instance)
+            if step.status == "confirmed" and all(p in tags for p in self.parameters):
+                found.add(tuple(tags[p] for p in self.parameters))
+        return tuple(sorted(found, key=lambda combo: tuple(map(str, combo))))
+
     def coverage(self) -> dict[str, tuple[int | str, ...]]:
         """``{parameter: values covered by confirmed steps}``; ``("any",)`` if general."""
-        found: dict[str, set[int | str]] = {p: set() for p in self.parameters}
-        for step in self.steps:
-            if step.status != "confirmed":
-                continue
-            for name, value in step.instance:
-                if name in found:
-                    found[name].add(value)
-        return {name: (ANY,) if ANY in values else tuple(sorted(values, key=str))
-                for name, values in found.items()}
+        combos = self.combinations()
+        coverage = {}
+        for index, name in enumerate(self.parameters):
+            values = {combo[index] for combo in combos}
+            coverage[name] = (ANY,) if ANY in values else tuple(sorted(values, key=str))
+        return coverage
 
     @property
     def instances(self) -> str:
-        """Which instances were proved, e.g. ``"n = 1..4; d = 1, 2, 3"``; empty if general."""
-        if self.status not in ("proved for instances",):
+        """Which instances were proved, e.g. ``"n = 1..8 for d = 1; n = 1 for any d"``;
+        empty when the claim is proved in full generality (or not proved at all)."""
+        if self.status != "proved for instances":
             return ""
-        parts = [f"{name} any" if values == (ANY,) else f"{name} = {_format_values(values)}"
-                 for name, values in self.coverage().items()]
-        return "; ".join(parts)
+        combos = self.combinations()
+        if len(self.parameters) != 2:
+            return "; ".join(f"{name} any" if values == (ANY,)
+                             else f"{name} = {_format_values(values)}"
+                             for name, values in self.coverage().items())
+        first, second = self.parameters
+        by_second: dict[int | str, set[int | str]] = {}
+        for a, b in combos:
+            by_second.setdefault(b, set()).add(a)
+        groups: dict[frozenset, list[int | str]] = {}
+        for b, values in by_second.items():
+            groups.setdefault(frozenset(values), []).append(b)
+
+        def describe(name: str, values: Iterable[int | str]) -> str:
+            values = set(values)
+            return f"any {name}" if ANY in values else f"{name} = {_format_values(values)}"
+
+        ordered = sorted(groups.items(), key=lambda item: (-len(item[0]), str(sorted(
+            item[1], key=str))))
+        return "; ".join(f"{describe(first, values)} for {describe(second, seconds)}"
+                         for values, seconds in ordered)
 
     @property
     def status(self) -> str:
@@ -186,10 +212,12 @@ class Claim:
         identities = [s for s in self.steps if s.is_identity]
         if not identities or self.unconfirmed_steps:
             return "checked numerically only"
-        coverage = self.coverage()
-        if any(not values for values in coverage.values()):
+        if not self.parameters:
+            return "proved"
+        combos = self.combinations()
+        if not combos:
             return "checked numerically only"
-        if all(values == (ANY,) for values in coverage.values()):
+        if any(all(value == ANY for value in combo) for combo in combos):
             return "proved"
         return "proved for instances"
 

@@ -117,6 +117,15 @@ def general_order_steps() -> list[Step]:
                              "E[T_alpha | x~] p_sigma = int T_alpha p q_sigma dx = "
                              "int p D^alpha q_sigma dx = D^alpha p_sigma")
                      .at(n=ANY, d=dim))
+    # Any dimension: only the values at (x~, x) enter, so abstract values suffice.
+    kernel_value, derivative_value, density_value = sp.symbols(
+        r"q_\sigma D^{\alpha}q_\sigma p", positive=True)
+    steps.append(confirm((derivative_value / kernel_value) * density_value * kernel_value,
+                         density_value * derivative_value,
+                         "any d, any multi-index alpha: T_alpha = D^alpha q_sigma / q_sigma, so "
+                         "T_alpha p q_sigma = p D^alpha q_sigma pointwise; integrating over x and "
+                         "dividing by p_sigma, E[T_alpha | x~] = D^alpha p_sigma / p_sigma")
+                 .at(n=ANY, d=ANY))
     return steps
 
 
@@ -160,8 +169,9 @@ def derive_c1(max_order: int = 4) -> Claim:
         assumptions=(
             "q is smooth and positive; p and q are such that differentiating under the "
             "integral sign is allowed (e.g. dominated derivatives), as for Gaussian mixtures",
-            f"the two steps written out for n = 1..{top} in d = 1, and for a mixed partial "
-            "derivative of symbolic orders (any n) in d = 1, 2, 3",
+            f"the two steps written out for n = 1..{top} in d = 1, for a mixed partial "
+            "derivative of symbolic orders (any n) in d = 1, 2, 3, and for abstract values "
+            "(any d, any multi-index)",
         ),
         numeric=("mean vs exact", "mean vs posterior draws", "mean vs joint-draw Monte Carlo",
                  "mean under non-Gaussian noise"),

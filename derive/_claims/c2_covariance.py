@@ -15,7 +15,7 @@ import sympy as sp
 
 from derive._cache import disk_cached
 from derive._validation import InvalidArgumentError, check_order
-from derive.claim import Claim, Step, confirm, define
+from derive.claim import ANY, Claim, Step, confirm, define
 from derive.hermite import hermite_e, square_linearisation
 from derive.symbols import E, h, m, ratio_symbols, sigma, x, x_tilde
 
@@ -209,6 +209,62 @@ def _matrix_covariance(dim: int) -> tuple[sp.ImmutableMatrix, tuple[Step, ...]]:
     return closed, tuple(steps)
 
 
+@cache
+def any_dimension_steps() -> tuple[Step, ...]:
+    """Gaussian noise, n = 1, any dimension ``d``: the entries ``(i, j)`` of ``Sigma_1`` in
+    index notation (``d``, ``i``, ``j`` symbolic), from C1 at orders 1 and 2."""
+    d = sp.Symbol("d", integer=True, positive=True)
+    i, j, k = sp.symbols("i j k", integer=True, nonnegative=True)
+    in_range = sp.Q.le(i, d - 1) & sp.Q.le(j, d - 1)
+    xt, xs, noise = (sp.IndexedBase(name, real=True) for name in ("xt", "x", "E"))
+    m1, m2 = sp.IndexedBase("m1", real=True), sp.IndexedBase("m2", real=True)
+    delta = sp.KroneckerDelta(i, j)
+    log_kernel = (-sp.Sum((xt[k] - xs[k]) ** 2, (k, 0, d - 1)) / (2 * sigma**2)
+                  - d * sp.log(2 * sp.pi * sigma**2) / 2)
+
+    def in_noise(expr: sp.Expr) -> sp.Expr:
+        expr = sp.refine(sp.piecewise_fold(expr.doit()), in_range)
+        return expr.subs({xt[i]: xs[i] + sigma * noise[i], xt[j]: xs[j] + sigma * noise[j]})
+
+    grad_i, grad_j = (in_noise(sp.diff(log_kernel, xt[a])) for a in (i, j))
+    hess_ij = in_noise(sp.diff(log_kernel, xt[i], xt[j]))
+    # Quotient rule D_ij q / q = D_i log q D_j log q + D_ij log q, for i != j and i = j.
+    u, v = sp.symbols("u v", real=True)
+    f2, f1 = sp.Function("f")(u, v), sp.Function("f")(u)
+    t_1i, t_1j = -noise[i] / sigma, -noise[j] / sigma
+    t_2ij = grad_i * grad_j + hess_ij
+    # The conditional expectation is linear; its values on E_i and E_i E_j are fixed by C1.
+    mu_i, mu_j, second = sp.symbols("mu_i mu_j M_ij")
+    moments = sp.solve([-mu_i / sigma - m1[i], -mu_j / sigma - m1[j],
+                        (second - delta) / sigma**2 - m2[i, j]], [mu_i, mu_j, second], dict=True)[0]
+    outer = (second / sigma**2).subs(moments)
+    covariance = outer - (-mu_i / sigma).subs(moments) * (-mu_j / sigma).subs(moments)
+    tag = {"n": 1, "d": ANY}
+    return tuple(step.at(**tag) for step in (
+        confirm(grad_i, t_1i, "any d: T_1,i = D_i log q_sigma = -E_i/sigma (index notation, "
+                "d symbolic)"),
+        confirm(sp.diff(f2, u, v) / f2, sp.diff(sp.log(f2), u) * sp.diff(sp.log(f2), v)
+                + sp.diff(sp.log(f2), u, v), "quotient rule, i != j: D_ij f / f = "
+                "D_i log f D_j log f + D_ij log f"),
+        confirm(sp.diff(f1, u, 2) / f1, sp.diff(sp.log(f1), u) ** 2 + sp.diff(sp.log(f1), u, 2),
+                "quotient rule, i = j: D_ii f / f = (D_i log f)^2 + D_ii log f"),
+        confirm(t_2ij, (noise[i] * noise[j] - delta) / sigma**2,
+                "any d: T_2,ij = (E_i E_j - delta_ij)/sigma^2", method="expand"),
+        confirm(t_1i * t_1j, t_2ij + delta / sigma**2,
+                "any d: T_1,i T_1,j = T_2,ij + delta_ij/sigma^2", method="expand"),
+        confirm(outer, m2[i, j] + delta / sigma**2,
+                "any d: E[E_i | x~], E[E_i E_j | x~] solved from C1 (E[T_1,i | x~] = m1_i, "
+                "E[T_2,ij | x~] = m2_ij), so E[T_1,i T_1,j | x~] = m2_ij + delta_ij/sigma^2",
+                method="expand"),
+        confirm(covariance, delta / sigma**2 + m2[i, j] - m1[i] * m1[j],
+                "any d: Sigma_1,ij = delta_ij/sigma^2 + m2_ij - m1_i m1_j", method="expand"),
+        confirm(sp.diff(f2, u, v) / f2 - (sp.diff(f2, u) / f2) * (sp.diff(f2, v) / f2),
+                sp.diff(sp.log(f2), u, v),
+                "any d: m2_ij - m1_i m1_j = D_ij log p_sigma (i != j; i = j as above), so "
+                "Sigma_1 = I/sigma^2 + H_sigma"),
+    ))
+
+
 def conditional_covariance_matrix(dim: int) -> sp.ImmutableMatrix:
     """``Sigma_1(x~) = Cov[T_1 | x~]`` for Gaussian noise in ``dim`` dimensions.
 
@@ -274,6 +330,7 @@ def derive_c2(max_order: int = 4) -> Claim:
     steps.append(posterior_form_step())
     for dim in (2, 3):
         steps.extend(matrix_covariance_steps(dim))
+    steps.extend(any_dimension_steps())
     steps.extend(general_noise_steps())
     n = sp.Symbol("n", integer=True, positive=True)
     k = sp.Symbol("k", integer=True, nonnegative=True)
@@ -287,7 +344,8 @@ def derive_c2(max_order: int = 4) -> Claim:
         parameters=("n", "d"),
         assumptions=(
             f"Gaussian noise, d = 1: the order-n formula confirmed for n = 1..{top}; "
-            "Gaussian noise, n = 1: the matrix form confirmed for d = 2, 3; any noise, "
+            "Gaussian noise, n = 1: the matrix form confirmed entry by entry in index "
+            "notation for any d, and as explicit matrices for d = 2, 3; any noise, "
             "n = 1, d = 1: Sigma_1 = Cov[psi(E) | x~]/sigma^2",
             "Sigma_1 = 1/sigma^2 + h varies with x~ unless h is constant, i.e. unless "
             "p_sigma is Gaussian; it always varies with sigma",

@@ -362,10 +362,12 @@ def derive_c4(max_order: int = 4, terms: int = 3) -> Claim:
         steps.append(confirm(heuristic_weight(n), sigma ** (2 * n) / sp.factorial(n),
                              f"order {n}: leading term sigma^{2 * n}/{n}!").at(n=n, d=1))
     _, expected_steps = expected_weight_expansion()
-    steps.extend(step.at(d=1) if step.status == "confirmed" else step for step in expected_steps)
+    steps.extend(step.at(n=1, d=1) if step.status == "confirmed" else step
+                 for step in expected_steps)
     for dim in (2, 3):
-        steps.extend(expected_trace_expansion(dim)[1])
-    steps.extend(bound_steps())
+        steps.extend(step.at(n=1) if step.status == "confirmed" else step
+                     for step in expected_trace_expansion(dim)[1])
+    steps.extend(step.at(n=1) if step.status == "confirmed" else step for step in bound_steps())
     steps.extend(gaussian_data_expected_weight()[1])
     n = sp.Symbol("n", integer=True, positive=True)
     return Claim(

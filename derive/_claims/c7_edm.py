@@ -16,7 +16,7 @@ from functools import cache
 import sympy as sp
 
 from derive._cache import disk_cached
-from derive.claim import Claim, Step, assume, confirm, define
+from derive.claim import ANY, Claim, Step, assume, confirm, define
 from derive.symbols import s_data, sigma, sigma_data, x, x_tilde
 
 __all__ = ["derive_c7", "gaussian_data_optimal_weight"]
@@ -70,6 +70,30 @@ def _isotropic_steps(dim: int) -> list[Step]:
     ]
 
 
+def _any_dimension_steps() -> list[Step]:
+    """Isotropic data in any dimension, in index notation (``d``, ``i``, ``j`` symbolic)."""
+    d = sp.Symbol("d", integer=True, positive=True)
+    i, j, k = sp.symbols("i j k", integer=True, nonnegative=True)
+    xt, mu = sp.IndexedBase("xt", real=True), sp.IndexedBase("mu", real=True)
+    var = s_data**2 + sigma**2
+    log_p = (-sp.Sum((xt[k] - mu[k]) ** 2, (k, 0, d - 1)) / (2 * var)
+             - d * sp.log(2 * sp.pi * var) / 2)
+    hessian_ij = sp.refine(sp.piecewise_fold(sp.diff(log_p, xt[i], xt[j]).doit()),
+                           sp.Q.le(i, d - 1) & sp.Q.le(j, d - 1))
+    delta = sp.KroneckerDelta(i, j)
+    covariance_ij = delta / sigma**2 + hessian_ij  # C2 for any d: Sigma_1 = I/sigma^2 + H
+    precision = sp.simplify(covariance_ij / delta)
+    return [
+        confirm(hessian_ij, -delta / var, "any d, isotropic data: H_ij = D_ij log p_sigma = "
+                "-delta_ij/(s_d^2 + sigma^2) (index notation)").at(d=ANY),
+        confirm(covariance_ij, precision * delta,
+                "any d: Sigma_1 = I/sigma^2 + H = c I with c = s_d^2/(sigma^2 (sigma^2 + s_d^2))",
+                method="together").at(d=ANY),
+        confirm(delta / precision, sigma**2 * (sigma**2 + s_data**2) / s_data**2 * delta,
+                "any d: W* = (c I)^-1 = I/c = sigma^2 (sigma^2 + s_d^2)/s_d^2 I").at(d=ANY),
+    ]
+
+
 def _edm_weighting() -> sp.Expr:
     """The score-space EDM weight of :func:`derive.weightings` (the entry named "EDM")."""
     from derive.weightings import weightings
@@ -86,6 +110,7 @@ def derive_c7() -> Claim:
                         sp.Symbol(r"p_\sigma = \prod_i N(\mu_i, s_d^2 + \sigma^2)")))
     for dim in (2, 3):
         steps.extend(_isotropic_steps(dim))
+    steps.extend(_any_dimension_steps())
     score = sp.Symbol("s", real=True)
     denoiser = x_tilde + sigma**2 * score  # Tweedie
     t_1 = (x - x_tilde) / sigma**2
@@ -110,7 +135,8 @@ def derive_c7() -> Claim:
         steps=tuple(steps),
         parameters=("d",),
         assumptions=("Gaussian data N(mu, s_d^2 I) and Gaussian noise; the convolution "
-                     "integral done for d = 1, the isotropic case by factorisation",),
+                     "integral done for d = 1, the isotropic case by factorisation (explicit "
+                     "for d = 2, 3; in index notation for any d, with C2's any-d Sigma_1)",),
         numeric=("EDM exact", "EDM posterior draws"),
         results={"W*": weight},
     )

@@ -95,6 +95,9 @@ def build_parser() -> argparse.ArgumentParser:
     reliability.add_argument("--seed", type=int, default=None,
                              help="seed (default: the verify seed)")
     reliability.add_argument("--out", default="notes", help="output directory (default: notes)")
+    reliability.add_argument("--mutants-only", action="store_true",
+                             help="only rerun the mutants and refresh their table in the "
+                             "existing reliability.md (about 2 minutes)")
     reliability.set_defaults(handler=_cmd_reliability)
 
     study = sub.add_parser(
@@ -305,6 +308,8 @@ def _cmd_reliability(args: argparse.Namespace) -> int:
 
     repetitions = check_order(args.repetitions, name="repetitions")
     seed = DEFAULT_SEED if args.seed is None else args.seed
+    if args.mutants_only:
+        return _refresh_mutants(Path(args.out), seed)
     rates = [false_alarm_rate(repetitions, alpha, seed, errors=errors)
              for errors in ("known", "estimated") for alpha in (0.05, 0.01)]
     rates += [joint_false_alarm_rate(repetitions, alpha, seed, errors)
@@ -325,6 +330,24 @@ def _cmd_reliability(args: argparse.Namespace) -> int:
     ok = all(r.consistent for r in rates if r.errors.startswith("known")) and all(
         m.caught for m in mutants)
     return EXIT_OK if ok else EXIT_FAILED
+
+
+def _refresh_mutants(out, seed: int) -> int:
+    from numeric._io import atomic_write_text
+    from numeric._validation import InvalidArgumentError
+    from numeric.mutants import run_mutants
+    from numeric.reliability import refresh_mutant_section
+
+    path = out / "reliability.md"
+    if not path.is_file():
+        raise InvalidArgumentError("--out", str(out), "no reliability.md to refresh there",
+                                   "run `dsmw reliability` once without --mutants-only")
+    mutants = run_mutants(seed, quick=True)
+    atomic_write_text(path, refresh_mutant_section(path.read_text(encoding="utf-8"),
+                                                       mutants))
+    print(f"mutants caught: {sum(m.caught for m in mutants)}/{len(mutants)}")
+    print(f"refreshed the mutant table of {path}")
+    return EXIT_OK if all(m.caught for m in mutants) else EXIT_FAILED
 
 
 def _cmd_check(args: argparse.Namespace) -> int:

@@ -219,8 +219,9 @@ def bound_steps() -> tuple[Step, ...]:
         confirm_sign(in_h.subs(h, h_pos), "< 0",
                      "where h > 0: W*_1 - sigma^2 < 0, the heuristic is above W*").at(d=1),
         assume("log-concave data: p_sigma = p * q_sigma is log-concave (Prekopa: convolutions "
-               "of log-concave densities are log-concave), so h <= 0 at every x~; "
-               "between well-separated modes p_sigma is log-convex somewhere, h > 0",
+               "of log-concave densities are log-concave), so h <= 0 at every x~ and W*_1 >= "
+               "sigma^2 everywhere; that h > 0 somewhere between well-separated modes is a "
+               "property of the data, checked numerically (`log-concave bound`)",
                sp.LessThan(h, 0, evaluate=False)),
     )
 

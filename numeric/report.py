@@ -30,14 +30,16 @@ def proof_text(claim) -> str:
 
 def format_verify_report(report: VerifyReport, verbose: bool = False) -> str:
     """One row per claim (id, title, methods, worst error vs tolerance, status), then totals."""
-    lines = [f"{'claim':<5} {'status':<6} {'proof (derive)':<42} {'checks':>6}  "
-             f"{'worst (error / tolerance)':<26} {'methods':<34} title"]
+    lines = [f"{'claim':<5} {'status':<6} {'proof (derive)':<24} {'checks':>6}  "
+             f"{'worst (error / tolerance)':<26} {'methods':<29} title [proved for]"]
     for claim in report.claims:
         worst = claim.worst()
         ratio = f"{_fmt(worst.error)} / {_fmt(worst.tolerance)}"
         status = "PASS" if claim.passed else "FAIL"
-        lines.append(f"{claim.id:<5} {status:<6} {proof_text(claim):<42} {len(claim.checks):>6}  "
-                     f"{ratio:<26} {','.join(claim.methods):<34} {claim.title}")
+        instances = f" [{claim.instances}]" if claim.instances else ""
+        lines.append(f"{claim.id:<5} {status:<6} {claim.proof or '-':<24} "
+                     f"{len(claim.checks):>6}  {ratio:<26} {','.join(claim.methods):<29} "
+                     f"{claim.title}{instances}")
         lines.extend(f"    REFUTED derivation step: {step}" for step in claim.refuted)
         if verbose or not claim.passed:
             lines.extend(format_check(c) for c in claim.checks if verbose or not c.passed)

@@ -55,9 +55,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     verify = sub.add_parser("verify", help="run every numerical check of the claims",
                             description="Check each claim against independent references "
-                            "(exact posterior moments, mpmath quadrature, Monte Carlo).")
+                            "(exact posterior moments, quadrature, Monte Carlo: at least two "
+                            "methods per claim, one of them Monte Carlo) and show derive's "
+                            "computed proof status; exit 1 if a check fails or a derivation "
+                            "step is refuted.")
     verify.add_argument("--seed", type=int, default=None,
-                        help="seed of every random draw (default: a fixed seed, reported)")
+                        help="seed of every random draw, a non-negative integer (default: a "
+                        "fixed seed, reported)")
     verify.add_argument("--quick", action="store_true", help="a smaller run, e.g. for CI")
     verify.add_argument("--json", action="store_true", help="print a machine-readable report")
     verify.add_argument("--claims", type=_claims_arg, default=None, metavar="C1,C2,...",

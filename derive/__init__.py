@@ -5,7 +5,9 @@ differentiation under the integral, the Hermite algebra, the series and the
 Cauchy–Schwarz/Lagrange identities, and decides every identity it relies on:
 each step is confirmed, refuted or unconfirmed, and each claim's status is
 computed from its steps. The derivations do no I/O; the one exception is the
-on-disk cache of :func:`claims` (``derive/_cache.py``).
+on-disk cache of :func:`claims` and of the slow derivations (``derive/_cache.py``:
+keyed by the source of ``derive/`` and the SymPy version; ``DSMW_CACHE_DIR`` moves it,
+``DSMW_NO_CACHE=1`` disables it).
 """
 
 from derive._claims.c1_mean import conditional_mean, derive_c1, gaussian_target, target

@@ -288,6 +288,10 @@ def _counterexample(reduced: sp.Expr, text: str) -> str:
             return ""
         if reduced.has(sp.core.function.AppliedUndef, sp.Derivative, sp.Subs):
             return ""
+    elements = reduced.atoms(sp.matrices.expressions.matexpr.MatrixElement)
+    if elements:  # entries of a MatrixSymbol: plain real unknowns
+        reduced = reduced.xreplace({e: sp.Symbol(f"{e.parent}[{e.i}, {e.j}]", real=True)
+                                    for e in elements})
     symbols = sorted(reduced.free_symbols, key=sp.default_sort_key)
     for _ in range(_ATTEMPTS):
         point = {s: _sample_value(s, rng) for s in symbols}
@@ -305,7 +309,7 @@ def _counterexample(reduced: sp.Expr, text: str) -> str:
 
 
 def _decide(reduced: sp.Expr, text: str) -> tuple[str, str]:
-    if reduced == 0:
+    if reduced == 0 or getattr(reduced, "is_ZeroMatrix", False):
         return "confirmed", ""
     witness = _counterexample(reduced, text)
     if witness:
@@ -341,6 +345,9 @@ def confirm(lhs: sp.Basic, rhs: sp.Basic, text: str, *, method: str = "simplify"
     'refuted'
     """
     difference = lhs - rhs
+    if isinstance(difference, sp.MatrixExpr) and all(
+            isinstance(size, (int, sp.Integer)) for size in difference.shape):
+        difference = difference.as_explicit()  # e.g. MatrixSymbol identities of fixed size
     if isinstance(difference, sp.MatrixBase):
         entry_method = "together" if method == "together_matrix" else method
         outcomes = []

@@ -45,6 +45,14 @@ def test_identities_of_abstract_functions_are_refuted_by_a_concrete_function() -
     assert wrong.status == "refuted" and "p = exp(" in wrong.detail
 
 
+def test_matrix_expressions_of_fixed_size_are_decided() -> None:
+    a, b = sp.MatrixSymbol("A", 2, 2), sp.MatrixSymbol("B", 2, 2)
+    assert confirm(a + b, b + a, "commutes").status == "confirmed"
+    assert confirm(a * b, b * a, "does not commute").status == "refuted"
+    assert confirm(derive.sandwich_covariance(2).subs({a: b}), b.inverse(), "A = B").status \
+        == "confirmed"
+
+
 def test_sign_steps_can_be_refuted() -> None:
     y = sp.Symbol("y", positive=True)
     assert confirm_sign(y, ">= 0", "ok").status == "confirmed"

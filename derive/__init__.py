@@ -123,6 +123,18 @@ def claims(max_order: int = 4) -> tuple[Claim, ...]:
 def claim(cid: str, max_order: int = 4) -> Claim:
     """One claim by id (``"C1"`` .. ``"C7"``), from the same cache as :func:`claims`.
 
+    Parameters
+    ----------
+    cid : str
+        Claim id, case-insensitive.
+    max_order : int, default 4
+        Highest order of the order-n derivations.
+
+    Returns
+    -------
+    Claim
+        With computed ``status``, ``instances`` and ``refuted_steps``.
+
     Examples
     --------
     >>> claim("C6").status

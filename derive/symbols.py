@@ -76,6 +76,16 @@ def ratio_symbols(dim: int) -> tuple[sp.Matrix, sp.Matrix]:
     Entries are named ``m1_i`` and ``m2_i_j`` with ``i <= j``; ``m2_j_i`` is the same
     symbol as ``m2_i_j``.
 
+    Parameters
+    ----------
+    dim : int
+        The dimension ``d >= 1``.
+
+    Returns
+    -------
+    (m1, m2) : tuple of sympy.ImmutableMatrix
+        ``m1`` is ``d x 1``, ``m2`` is ``d x d`` and symmetric; all entries real symbols.
+
     Examples
     --------
     >>> m1, m2 = ratio_symbols(2)

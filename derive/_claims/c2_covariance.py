@@ -272,6 +272,16 @@ def conditional_covariance_matrix(dim: int) -> sp.ImmutableMatrix:
     moments of ``E`` from C1 at orders 1 and 2, then ``E[T_1 T_1^T] - m_1 m_1^T``.
     In ``sigma`` and :func:`derive.ratio_symbols` ``(m1, m2)``.
 
+    Parameters
+    ----------
+    dim : int
+        The dimension ``d >= 1``.
+
+    Returns
+    -------
+    sympy.ImmutableMatrix
+        ``I/sigma^2 + m2 - m1 m1^T`` (``d x d``); its steps are in the record of C2.
+
     Examples
     --------
     >>> from derive.symbols import ratio_symbols, sigma

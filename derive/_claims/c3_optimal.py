@@ -45,6 +45,16 @@ def sandwich_covariance(params: int) -> sp.MatrixExpr:
     ``A = E[J^T W J]`` and ``B = E[J^T W Sigma W J]`` are ``MatrixSymbol("A", p, p)`` and
     ``MatrixSymbol("B", p, p)`` for ``p = params`` parameters.
 
+    Parameters
+    ----------
+    params : int
+        Number of model parameters ``p >= 1``.
+
+    Returns
+    -------
+    sympy.MatrixExpr
+        ``A^-1 B A^-1``.
+
     Examples
     --------
     >>> sandwich_covariance(2)
@@ -58,6 +68,16 @@ def sandwich_covariance(params: int) -> sp.MatrixExpr:
 def optimal_sandwich(params: int) -> sp.MatrixExpr:
     """The sandwich at ``W = Sigma^-1``: ``F^-1`` with ``F = E[J^T Sigma^-1 J]``
     (``MatrixSymbol("F", p, p)``); C3 says it is the Loewner-smallest sandwich.
+
+    Parameters
+    ----------
+    params : int
+        Number of model parameters ``p >= 1``.
+
+    Returns
+    -------
+    sympy.MatrixExpr
+        ``F^-1``.
 
     Examples
     --------

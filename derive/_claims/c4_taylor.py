@@ -185,6 +185,16 @@ def weight_excess(order: int = 1) -> sp.Expr:
     is ``>= 0`` wherever ``h <= 0`` (log-concave ``p_sigma``: the heuristic is a lower bound
     of the optimal weight) and ``< 0`` where ``h > 0`` (between well-separated modes).
 
+    Parameters
+    ----------
+    order : int, default 1
+        The order ``n >= 1`` of the DSM target.
+
+    Returns
+    -------
+    sympy.Expr
+        ``optimal_weight(n) - heuristic_weight(n)`` in ``sigma`` and the ratios ``m_k``.
+
     Examples
     --------
     >>> from derive.symbols import m, sigma
@@ -317,6 +327,16 @@ def expected_trace_expansion(dim: int) -> tuple[sp.Expr, tuple[Step, ...]]:
 
     Returns the expansion without the O term, in ``sigma`` and
     ``Symbol("trJ", positive=True)``, and the steps that derive it.
+
+    Parameters
+    ----------
+    dim : int
+        The dimension ``d >= 1``.
+
+    Returns
+    -------
+    (expansion, steps) : tuple of sympy.Expr and tuple of Step
+        ``d sigma^2 + sigma^4 trJ`` and its derivation.
 
     Examples
     --------

@@ -32,6 +32,16 @@ def jensen_gap(dim: int = 1) -> sp.Expr | sp.MatrixExpr:
     ``dim > 1``: a matrix expression in ``MatrixSymbol("EW", d, d)`` and
     ``MatrixSymbol("ESigma", d, d)``. The gap is zero iff ``Sigma_1`` is constant in ``x~``.
 
+    Parameters
+    ----------
+    dim : int, default 1
+        The dimension ``d >= 1``.
+
+    Returns
+    -------
+    sympy.Expr or sympy.MatrixExpr
+        ``EW - ESigma^-1``; C6 (proved in the record) says it is positive semidefinite.
+
     Examples
     --------
     >>> jensen_gap(1) == sp.Symbol("EW") - 1 / sp.Symbol("ESigma")

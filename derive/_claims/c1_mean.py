@@ -112,8 +112,9 @@ def general_order_steps() -> list[Step]:
         density = p(*xs)
         derivative = sp.Derivative(kernel, *zip(ts, orders, strict=True))
         target_mixed = derivative / kernel  # T_alpha = D q_sigma / q_sigma, by definition
+        alpha = ", ".join(str(a) for a in orders)
         steps.append(confirm(target_mixed * density * kernel, density * derivative,
-                             f"d = {dim}, any multi-index alpha = (a_1..a_{dim}): "
+                             f"d = {dim}, any multi-index alpha = ({alpha}): "
                              "E[T_alpha | x~] p_sigma = int T_alpha p q_sigma dx = "
                              "int p D^alpha q_sigma dx = D^alpha p_sigma")
                      .at(n=ANY, d=dim))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from numeric._checking import Check, VerifyReport
 
-__all__ = ["format_check", "format_mutant_report", "format_verify_report", "proof_text"]
+__all__ = ["format_check", "format_mutant_report", "format_verify_report"]
 
 
 def _fmt(x: float) -> str:
@@ -18,14 +18,6 @@ def format_check(check: Check) -> str:
     what = "|z|" if check.method == "monte-carlo" else "err"
     return (f"    {mark:<4} {check.method:<11} {what} {_fmt(check.error)} {relation} "
             f"{_fmt(check.tolerance)}  {check.name}")
-
-
-def proof_text(claim) -> str:
-    """derive's computed status with its instance range, e.g. ``proved for instances
-    (n = 1..4)``; ``-`` for the self-checks that have no derivation."""
-    if not claim.proof:
-        return "-"
-    return f"{claim.proof} ({claim.instances})" if claim.instances else claim.proof
 
 
 def format_verify_report(report: VerifyReport, verbose: bool = False) -> str:

@@ -928,28 +928,37 @@ def _c6_quadrature(quick: bool):
                     gm, sigma, lambda x, s=sigma, g=gm: conditional_covariance(g, x, s)).value
                 gap = float(gap_1d(EW=ew, ESigma=ecov)) / ew
                 (equal if name == "gaussian-1d" else gaps).append(gap)
-        # Loewner form in d = 2, tensor Gauss-Hermite over p_sigma
-        gap_2d = _matrix_function(_derive("jensen_gap")(2), ("EW", "ESigma"), 2)
-        gaussian_2d = GaussianMixture([1.0], [[0.5, -1.0]], [[[2.0, 0.4], [0.4, 1.0]]])
-        for gm in (_two_mode_2d(), gaussian_2d):
-            for sigma in (0.3, 1.0):
-                noised = gm.noised(sigma)
-                ew = gauss_hermite_expectation(noised, lambda x, g=gm, s=sigma:
-                                               optimal_weight(g, x, s), 40)
-                ecov = gauss_hermite_expectation(noised, lambda x, g=gm, s=sigma:
-                                                 conditional_covariance(g, x, s), 40)
-                gap = np.asarray(gap_2d(ew, ecov), dtype=float)
-                smallest = float(np.min(np.linalg.eigvalsh((gap + gap.T) / 2)))
-                size = float(np.max(np.abs(ew)))
-                if gm is gaussian_2d:
-                    equal.append(float(np.max(np.abs(gap))) / size)
-                else:
-                    gaps.append(smallest / size)
+        # Loewner form in d = 2, 3, tensor Gauss-Hermite over p_sigma
+        cases = (
+            (_two_mode_2d(), GaussianMixture([1.0], [[0.5, -1.0]], [[[2.0, 0.4], [0.4, 1.0]]]),
+             40),
+            (example("two-mode-3d"), GaussianMixture([1.0], [[0.0, 1.0, -1.0]],
+                                                     [[[1.0, 0.3, 0.0], [0.3, 0.5, 0.1],
+                                                       [0.0, 0.1, 0.8]]]), 14),
+        )
+        for mixture, gaussian, nodes in cases:
+            gap_fn = _matrix_function(_derive("jensen_gap")(mixture.dim), ("EW", "ESigma"),
+                                      mixture.dim)
+            for gm in (mixture, gaussian):
+                for sigma in (0.3, 1.0):
+                    noised = gm.noised(sigma)
+                    ew = gauss_hermite_expectation(noised, lambda x, g=gm, s=sigma:
+                                                   optimal_weight(g, x, s), nodes)
+                    ecov = gauss_hermite_expectation(noised, lambda x, g=gm, s=sigma:
+                                                     conditional_covariance(g, x, s), nodes)
+                    gap = np.asarray(gap_fn(ew, ecov), dtype=float)
+                    smallest = float(np.min(np.linalg.eigvalsh((gap + gap.T) / 2)))
+                    size = float(np.max(np.abs(ew)))
+                    if gm is gaussian:
+                        equal.append(float(np.max(np.abs(gap))) / size)
+                    else:
+                        gaps.append(smallest / size)
         ok = min(gaps) > 1e-6 and max(abs(g) for g in equal) < 1e-9
-        return Check("jensen_gap >= 0: > 0 on mixtures (d = 1; Loewner, d = 2), 0 for Gaussian",
-                     "quadrature", max(abs(g) for g in equal), 1e-9, ok,
-                     f"smallest relative gap (eigenvalue in d = 2) on mixtures {min(gaps):.3g} "
-                     "(must be > 1e-6); Simpson in d = 1, 40^2-node Gauss-Hermite in d = 2")
+        return Check("jensen_gap >= 0: > 0 on mixtures (d = 1; Loewner, d = 2, 3), 0 for "
+                     "Gaussian data", "quadrature", max(abs(g) for g in equal), 1e-9, ok,
+                     f"smallest relative gap (eigenvalue for d > 1) on mixtures {min(gaps):.3g} "
+                     "(must be > 1e-6); Simpson in d = 1, tensor Gauss-Hermite (40^2, 14^3 "
+                     "nodes per component) in d = 2, 3")
     return run
 
 

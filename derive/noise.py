@@ -15,6 +15,7 @@ from functools import cache
 
 import sympy as sp
 
+from derive._cache import disk_cached
 from derive._validation import InvalidArgumentError
 from derive.symbols import E, nu, u
 
@@ -42,10 +43,12 @@ class NoiseFamily:
     symmetric: bool = False
     substitution_scale: sp.Expr = sp.S.One
 
+    @disk_cached
     def psi(self) -> sp.Expr:
         """Noise score ``psi(E) = q'(E) / q(E)``."""
         return _simplify(sp.diff(sp.log(self.density), E))
 
+    @disk_cached
     def derivative_ratio(self, n: int) -> sp.Expr:
         """``q^(n)(E) / q(E)``."""
         return _simplify(sp.diff(self.density, E, n) / self.density)
@@ -54,14 +57,17 @@ class NoiseFamily:
         """``E_q[f(E)]`` by SymPy integration, trying the family's hints first."""
         return _expectation(self, sp.sympify(f))
 
+    @disk_cached
     def normalisation(self) -> sp.Expr:
         """``integral q`` (must be 1)."""
         return self.expectation(sp.Integer(1))
 
+    @disk_cached
     def fisher_information(self) -> sp.Expr:
         """``I_q = E_q[psi(E)^2]``."""
         return self.expectation(self.psi() ** 2)
 
+    @disk_cached
     def score_moment(self, n: int) -> sp.Expr:
         """``E_q[(q^(n)/q)^2]``, the order-``n`` analogue of ``I_q``."""
         return self.expectation(self.derivative_ratio(n) ** 2)

@@ -19,6 +19,7 @@ __all__ = [
     "k_p2",
     "m",
     "nu",
+    "ratio_symbols",
     "s",
     "s_data",
     "sigma",
@@ -65,3 +66,37 @@ def m(k: int) -> sp.Expr:
     if k == 0:
         return sp.Integer(1)
     return sp.Symbol(f"m{k}", real=True)
+
+
+@cache
+def ratio_symbols(dim: int) -> tuple[sp.Matrix, sp.Matrix]:
+    """Symbols for ``grad p_sigma / p_sigma`` (``d x 1``) and ``Hess p_sigma / p_sigma``
+    (``d x d``, symmetric) at ``x~``.
+
+    Entries are named ``m1_i`` and ``m2_i_j`` with ``i <= j``; ``m2_j_i`` is the same
+    symbol as ``m2_i_j``.
+
+    Parameters
+    ----------
+    dim : int
+        The dimension ``d >= 1``.
+
+    Returns
+    -------
+    (m1, m2) : tuple of sympy.ImmutableMatrix
+        ``m1`` is ``d x 1``, ``m2`` is ``d x d`` and symmetric; all entries real symbols.
+
+    Examples
+    --------
+    >>> m1, m2 = ratio_symbols(2)
+    >>> m1.T
+    Matrix([[m1_0, m1_1]])
+    >>> m2[1, 0] == m2[0, 1] == sp.Symbol("m2_0_1", real=True)
+    True
+    """
+    from derive._validation import check_order
+
+    d = check_order(dim, name="dim")
+    m1 = sp.ImmutableMatrix(d, 1, lambda i, _: sp.Symbol(f"m1_{i}", real=True))
+    m2 = sp.ImmutableMatrix(d, d, lambda i, j: sp.Symbol(f"m2_{min(i, j)}_{max(i, j)}", real=True))
+    return m1, m2

@@ -64,7 +64,7 @@ def weightings() -> tuple[Weighting, ...]:
         Weighting("uniform", sp.Integer(1), "plain DSM", "1"),
         Weighting("heuristic (NCSN)", sigma**2, "Song & Ermon 2019", "sigma^2"),
         Weighting("optimal, Gaussian data", sigma**2 * (sigma**2 + s_data**2) / s_data**2,
-                  "C7 of theory.md", "1/Sigma_1"),
+                  "C7 (notes/theory.md)", "1/Sigma_1"),
         Weighting("EDM", (sigma**2 + sigma_data**2) / (sigma * sigma_data) ** 2 * sigma**4,
                   "Karras et al. 2022", "(sigma^2 + sigma_data^2)/(sigma sigma_data)^2 on "
                   "||D - x||^2"),

@@ -20,6 +20,9 @@ _LAZY = {
     "expected_moments": "numeric.expectations",
     "expected_optimal_weight": "numeric.expectations",
     "fisher_information": "numeric.expectations",
+    "gauss_hermite_expectation": "numeric.expectations",
+    "posterior_grid": "numeric.quadrature",
+    "reference_noise": "numeric.noise_reference",
     "check_formula": "numeric.user_check",
     "verify": "numeric.checks",
 }

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from numeric._validation import InvalidArgumentError, check_order
+from numeric._validation import InvalidArgumentError, check_order, check_seed
 from numeric.montecarlo import DEFAULT_FALSE_ALARM_RATE
 
 __all__ = [
@@ -49,16 +49,23 @@ class Check:
     tolerance: float
     passed: bool
     detail: str = ""
+    crashed: bool = False
 
     def __post_init__(self) -> None:
         # Plain Python scalars, so reports serialise to JSON as they are.
         object.__setattr__(self, "error", float(self.error))
         object.__setattr__(self, "tolerance", float(self.tolerance))
-        object.__setattr__(self, "passed", bool(self.passed))
+        object.__setattr__(self, "passed", bool(self.passed) and not self.crashed)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "method": self.method, "error": self.error,
-                "tolerance": self.tolerance, "passed": self.passed, "detail": self.detail}
+        """Plain JSON values: a non-finite error or tolerance becomes ``null`` (strict JSON)."""
+        return {"name": self.name, "method": self.method, "error": _finite_or_none(self.error),
+                "tolerance": _finite_or_none(self.tolerance), "passed": self.passed,
+                "crashed": self.crashed, "detail": self.detail}
+
+
+def _finite_or_none(value: float) -> float | None:
+    return value if math.isfinite(value) else None
 
 
 @dataclass(frozen=True)
@@ -86,10 +93,16 @@ class ClaimResult:
     id: str
     title: str
     checks: tuple[Check, ...]
+    #: derive's computed proof status ("" for the self-checks MIX and NOISE)
+    proof: str = ""
+    #: the instance range of "proved for instances" ("" otherwise)
+    instances: str = ""
+    #: "step text: why" of every derivation step SymPy refuted (a refuted claim fails)
+    refuted: tuple[str, ...] = ()
 
     @property
     def passed(self) -> bool:
-        return all(c.passed for c in self.checks)
+        return all(c.passed for c in self.checks) and not self.refuted
 
     @property
     def status(self) -> str:
@@ -106,6 +119,8 @@ class ClaimResult:
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "title": self.title, "status": self.status,
+                "proof": self.proof or None, "instances": self.instances or None,
+                "refuted_steps": list(self.refuted),
                 "checks": [c.to_dict() for c in self.checks]}
 
 
@@ -165,13 +180,16 @@ def task_rng(seed: int, name: str) -> np.random.Generator:
 
 
 def _run_one(task: CheckTask, seed: int, alpha: float) -> Check:
-    """Run a task on its own generator (:func:`task_rng`); a formula that cannot even be
-    evaluated fails its check, with the reason."""
+    """Run a task on its own generator (:func:`task_rng`).
+
+    A check that raises fails, marked ``crashed``: it established nothing, so the
+    mutation runner never counts a crash as a caught mutant.
+    """
     try:
         return task.run(task_rng(seed, f"{task.claim}/{task.name}"), alpha)
-    except (ArithmeticError, TypeError, ValueError, KeyError) as exc:
+    except Exception as exc:
         return Check(task.name, task.method, math.inf, math.nan, False,
-                     f"could not evaluate: {type(exc).__name__}: {exc}"[:300])
+                     f"crashed: {type(exc).__name__}: {exc}"[:300], crashed=True)
 
 
 def run_tasks(
@@ -192,6 +210,7 @@ def run_tasks(
     if not 0 < alpha < 1:
         raise InvalidArgumentError("alpha", alpha, "false-alarm rate must lie in (0, 1)",
                                    "pass e.g. 1e-4")
+    seed = check_seed(seed)
     workers = check_order(jobs, minimum=1, name="jobs")
     n_mc = sum(t.method == "monte-carlo" for t in tasks)
     per_task_alpha = alpha / max(n_mc, 1)

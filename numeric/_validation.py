@@ -22,6 +22,7 @@ __all__ = [
     "check_points",
     "check_rng",
     "check_sample_count",
+    "check_seed",
     "check_sigma",
     "check_weights",
 ]
@@ -45,11 +46,17 @@ class BudgetExceededError(InvalidArgumentError):
     """An input that would exceed a documented budget (time, order, size): refused, exit 2."""
 
 
-def check_seed(seed: Any, name: str = "--seed") -> int:
-    """A seed as numpy accepts it: a non-negative integer."""
+def check_seed(seed: Any, name: str = "seed") -> int:
+    """A seed by numpy's rules for ``SeedSequence``: a non-negative integer.
+
+    Examples
+    --------
+    >>> check_seed(0)
+    0
+    """
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise InvalidArgumentError(name, seed, "seeds are non-negative integers (numpy's rule)",
-                                   "pass e.g. --seed 0")
+                                   "pass a non-negative integer, e.g. 0")
     return int(seed)
 
 

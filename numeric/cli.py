@@ -115,9 +115,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     verify = sub.add_parser("verify", help="run every numerical check of the claims",
                             description="Check each claim against independent references "
-                            "(exact posterior moments, mpmath quadrature, Monte Carlo).")
+                            "(exact posterior moments, quadrature, Monte Carlo: at least two "
+                            "methods per claim, one of them Monte Carlo) and show derive's "
+                            "computed proof status; exit 1 if a check fails or a derivation "
+                            "step is refuted.")
     verify.add_argument("--seed", type=int, default=None,
-                        help="seed of every random draw (default: a fixed seed, reported)")
+                        help="seed of every random draw, a non-negative integer (default: a "
+                        "fixed seed, reported)")
     verify.add_argument("--quick", action="store_true", help="a smaller run, e.g. for CI")
     verify.add_argument("--json", action="store_true", help="print a machine-readable report")
     verify.add_argument("--claims", type=_claims_arg, default=None, metavar="C1,C2,...",
@@ -143,7 +147,8 @@ def build_parser() -> argparse.ArgumentParser:
                         f"(default 4, at most {MAX_DERIVE_ORDER})")
     derive.add_argument("--out", default="notes", help="output directory (default: notes)")
     derive.add_argument("--check", action="store_true",
-                        help="write nothing; exit 1 and list the files that would change")
+                        help="write nothing; exit 1 and list the files that are missing or would "
+                        "change (or if a derivation step is refuted)")
     derive.set_defaults(handler=_cmd_derive)
 
     reliability = sub.add_parser(
@@ -158,6 +163,9 @@ def build_parser() -> argparse.ArgumentParser:
     reliability.add_argument("--seed", type=int, default=None,
                              help="seed (default: the verify seed)")
     reliability.add_argument("--out", default="notes", help="output directory (default: notes)")
+    reliability.add_argument("--mutants-only", action="store_true",
+                             help="only rerun the mutants and refresh their table in the "
+                             "existing reliability.md (about 2 minutes)")
     reliability.set_defaults(handler=_cmd_reliability)
 
     study = sub.add_parser(
@@ -239,11 +247,23 @@ def _available_cores() -> int:
         return os.cpu_count() or 1
 
 
+def _single_threaded_blas() -> None:
+    """One BLAS thread per process, set before NumPy is imported: the checks' matrices
+    are small, and BLAS threads only contend with worker processes and other load (on a
+    loaded 2-core machine a 10^6-element dot product ran 30x slower threaded)."""
+    import os
+
+    for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(name, "1")
+
+
 def _cmd_verify(args: argparse.Namespace) -> int:
+    _single_threaded_blas()
+    from numeric._validation import check_seed
     from numeric.checks import DEFAULT_SEED, verify
     from numeric.montecarlo import DEFAULT_FALSE_ALARM_RATE
 
-    seed = DEFAULT_SEED if args.seed is None else args.seed
+    seed = check_seed(DEFAULT_SEED if args.seed is None else args.seed, "--seed")
     alpha = DEFAULT_FALSE_ALARM_RATE if args.alpha is None else args.alpha
     studies = sorted({c.strip().upper() for c in args.claims or ()} & set(STUDY_CLAIMS))
     if studies:
@@ -267,6 +287,9 @@ def _cmd_verify(args: argparse.Namespace) -> int:
         from numeric.report import format_verify_report
 
         print(format_verify_report(report))
+    for claim in report.claims:
+        for step in claim.refuted:
+            print(f"dsmw verify: {claim.id} refuted: step {step}", file=sys.stderr)
     return EXIT_OK if report.passed else EXIT_FAILED
 
 
@@ -344,11 +367,16 @@ def _cmd_derive(args: argparse.Namespace) -> int:
             "to write them")
     if not args.check:
         check_output_dir("--out", out)  # before the derivations, not after
+    from derive import claims
     from derive.notes import DEFAULT_ORDER, derived_notes
 
     if sys.stderr.isatty():  # SymPy takes 7-20 s: say so rather than sit silent
         print("dsmw derive: deriving C1-C7 and theory.md with SymPy ...", file=sys.stderr)
-    files = derived_notes(DEFAULT_ORDER if args.order is None else args.order)
+    order = DEFAULT_ORDER if args.order is None else args.order
+    files = derived_notes(order)
+    refuted = [(c.id, step) for c in claims(order) for step in c.refuted_steps]
+    for cid, step in refuted:
+        _error(args, f"{cid} refuted: step \"{step.text}\": {step.detail}")
 
     def current(name: str) -> str | None:
         try:
@@ -363,7 +391,7 @@ def _cmd_derive(args: argparse.Namespace) -> int:
             print(f"{state}: {out / name}")
         if not changed:
             print(f"{out}: {len(files)} notes up to date")
-        return EXIT_FAILED if changed else EXIT_OK
+        return EXIT_FAILED if changed or refuted else EXIT_OK
     written = []
     try:
         for name in changed:
@@ -373,7 +401,7 @@ def _cmd_derive(args: argparse.Namespace) -> int:
                f"({_describe(exc)}); no note is half-written, rerun when it is writable")
         return EXIT_USAGE
     print(f"{out}: wrote {len(changed)} of {len(files)} notes")
-    return EXIT_OK
+    return EXIT_FAILED if refuted else EXIT_OK
 
 
 def _cmd_reliability(args: argparse.Namespace) -> int:
@@ -393,6 +421,8 @@ def _cmd_reliability(args: argparse.Namespace) -> int:
     repetitions = args.repetitions
     out = check_output_dir("--out", Path(args.out))  # before the 20-minute run
     seed = DEFAULT_SEED if args.seed is None else args.seed
+    if args.mutants_only:
+        return _refresh_mutants(Path(args.out), seed)
     rates = [false_alarm_rate(repetitions, alpha, seed, errors=errors)
              for errors in ("known", "estimated") for alpha in (0.05, 0.01)]
     rates += [joint_false_alarm_rate(repetitions, alpha, seed, errors)
@@ -417,6 +447,24 @@ def _cmd_reliability(args: argparse.Namespace) -> int:
     ok = all(r.consistent for r in rates if r.errors.startswith("known")) and all(
         m.caught for m in mutants)
     return EXIT_OK if ok else EXIT_FAILED
+
+
+def _refresh_mutants(out, seed: int) -> int:
+    from numeric._io import atomic_write_text
+    from numeric._validation import InvalidArgumentError
+    from numeric.mutants import run_mutants
+    from numeric.reliability import refresh_mutant_section
+
+    path = out / "reliability.md"
+    if not path.is_file():
+        raise InvalidArgumentError("--out", str(out), "no reliability.md to refresh there",
+                                   "run `dsmw reliability` once without --mutants-only")
+    mutants = run_mutants(seed, quick=True)
+    atomic_write_text(path, refresh_mutant_section(path.read_text(encoding="utf-8"),
+                                                       mutants))
+    print(f"mutants caught: {sum(m.caught for m in mutants)}/{len(mutants)}")
+    print(f"refreshed the mutant table of {path}")
+    return EXIT_OK if all(m.caught for m in mutants) else EXIT_FAILED
 
 
 def _cmd_check(args: argparse.Namespace) -> int:

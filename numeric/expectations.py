@@ -14,12 +14,13 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.polynomial import legendre
+from numpy.polynomial import hermite_e, legendre
 from numpy.typing import NDArray
 
 from numeric._validation import (
@@ -41,6 +42,7 @@ __all__ = [
     "expected_optimal_weight",
     "expected_over_noisy",
     "fisher_information",
+    "gauss_hermite_expectation",
 ]
 
 Array = NDArray[np.float64]
@@ -100,6 +102,39 @@ def _doubled_simpson(density: GaussianMixture, values: Callable[[Array], Array],
         if error <= SIMPSON_TOLERANCE * max(abs(current), 1e-300) or n > 2**20:
             return Estimate(current, error, "quadrature", n)
         previous = current
+
+
+def gauss_hermite_expectation(mixture: GaussianMixture, values: Callable[[Array], Array],
+                              nodes: int = 32) -> Array:
+    """``E[f(X)]`` for ``X`` drawn from ``mixture`` (any ``d``) by tensor-product
+    Gauss-Hermite quadrature on each component (``nodes`` per axis, Cholesky factor).
+
+    Exact for polynomials of degree ``< 2 nodes``; for smooth non-polynomial ``f``
+    (weights, scores of a mixture) it converges as ``nodes`` grows: the checks that use
+    it state the node count and compare two of them. ``values`` maps points
+    ``(N, d)`` to ``(N, ...)``.
+
+    Examples
+    --------
+    >>> from numeric.mixture import GaussianMixture
+    >>> gm = GaussianMixture([0.5, 0.5], [[0.0, 0.0], [1.0, 2.0]], [np.eye(2), 2 * np.eye(2)])
+    >>> second = gauss_hermite_expectation(gm, lambda x: x[:, :, None] * x[:, None, :], 4)
+    >>> bool(np.allclose(second, [[2.0, 1.0], [1.0, 3.5]]))     # E[X X^T], exact
+    True
+    """
+    count = check_order(nodes, name="nodes")
+    z, w = hermite_e.hermegauss(count)
+    w = w / math.sqrt(2 * math.pi)
+    d = mixture.dim
+    grid = np.array(list(itertools.product(z, repeat=d)))
+    weights = np.prod(np.array(list(itertools.product(w, repeat=d))), axis=1)
+    total = 0.0
+    for log_w, mean, cov in zip(mixture.log_weights, mixture.means, mixture.covariances,
+                                strict=True):
+        factor = np.linalg.cholesky(cov)
+        total = total + math.exp(log_w) * np.tensordot(weights, values(mean + grid @ factor.T),
+                                                       axes=(0, 0))
+    return np.asarray(total, dtype=np.float64)
 
 
 def fisher_information(mixture: GaussianMixture, rng: np.random.Generator | None = None,
@@ -175,9 +210,9 @@ def expected_moments(mixture: GaussianMixture, sigma: float, order: int = 1,
     _one_dimensional(mixture, "grid quadrature over x~")
     s = check_sigma(sigma)
     n = check_order(order)
-    if not (isinstance(resolution, int | float) and resolution >= 1):
-        raise InvalidArgumentError("resolution", resolution, "must be a number >= 1",
-                                   "leave the default 1.0")
+    if not (isinstance(resolution, int | float) and resolution >= 0.5):
+        raise InvalidArgumentError("resolution", resolution, "must be a number >= 0.5",
+                                   "leave the default 1.0 (0.5: 4x faster, coarser)")
     coarse = _grid_moments(mixture, s, n, noise, resolution)
     fine = _grid_moments(mixture, s, n, noise, 2 * resolution)
 

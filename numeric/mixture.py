@@ -442,6 +442,62 @@ class GaussianMixture:
         draws += self._means.take(labels, axis=0)
         return draws
 
+    def sample_grouped(self, n: int, rng: np.random.Generator | int) -> Array:
+        """``n`` draws from the mixture, *grouped by component*, shape ``(n, d)``.
+
+        One multinomial draw gives the number of draws of each component; each
+        component's draws are then one contiguous block of a single
+        ``standard_normal`` array, transformed in place (1-D: scale and shift; d > 1:
+        the lower Cholesky factor applied coordinate by coordinate, last first, on a
+        ``(d, n)`` array whose rows are contiguous -- no BLAS call, which under load
+        contended for threads and ran 10x slower). The rows are not in i.i.d. order
+        (component 0 first) and the result is a transposed (Fortran-ordered) view for
+        d > 1, so use it for sample means and other symmetric statistics, not for
+        anything that depends on the order of the draws.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> gm = GaussianMixture.one_dimensional([0.5, 0.5], [-1.0, 1.0], [0.1, 0.1])
+        >>> draws = gm.sample_grouped(100_000, np.random.default_rng(0))
+        >>> bool(abs(draws.mean()) < 5 * draws.std() / np.sqrt(len(draws)))
+        True
+        >>> gm3 = GaussianMixture([1.0], [[1.0, 2.0, 3.0]], [[[2, 1, 0], [1, 2, 1], [0, 1, 2]]])
+        >>> x = gm3.sample_grouped(200_000, np.random.default_rng(1))
+        >>> bool(np.allclose(np.cov(x.T), gm3.covariances[0], atol=0.03))
+        True
+        """
+        count = check_sample_count(n)
+        generator = check_rng(rng)
+        counts = generator.multinomial(count, self.weights / self.weights.sum())
+        d = self.dim
+        if d == 1:
+            draws = generator.standard_normal((count, 1))
+            scales = np.sqrt(self._eigenvalues[:, 0])
+            start = 0
+            for k, size in enumerate(counts.tolist()):
+                block = draws[start:start + size]
+                block *= scales[k]
+                block += self._means[k, 0]
+                start += size
+            return draws
+        rows = generator.standard_normal((d, count))
+        factors = np.linalg.cholesky(self.covariances)
+        scratch = np.empty(int(counts.max(initial=0)))
+        start = 0
+        for k, size in enumerate(counts.tolist()):
+            block = rows[:, start:start + size]
+            tmp = scratch[:size]
+            low = factors[k]
+            for j in reversed(range(d)):   # x_j = sum_{i <= j} L_ji z_i; z_i, i < j, unchanged
+                block[j] *= low[j, j]
+                for i in range(j):
+                    np.multiply(block[i], low[j, i], out=tmp)
+                    block[j] += tmp
+                block[j] += self._means[k, j]
+            start += size
+        return rows.T
+
     def sample_posterior(
         self, x_tilde: ArrayLike, sigma: float, n: int, rng: np.random.Generator | int
     ) -> Array:

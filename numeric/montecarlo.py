@@ -9,7 +9,6 @@ and a formula off by several standard errors is rejected almost surely.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from statistics import NormalDist
@@ -83,7 +82,29 @@ def mean_estimate(samples: ArrayLike, method: str = "monte-carlo") -> Estimate:
     if n < 2:
         raise InvalidArgumentError("samples", data.shape, "need at least 2 draws",
                                    "draw more samples")
-    return Estimate(data.mean(axis=0), data.std(axis=0, ddof=1) / math.sqrt(n), method, n)
+    # Sums over the long axis as dot products (BLAS): numpy's reductions over axis 0 of
+    # an (n, k) array with small k were ~30x slower at n = 10^6.
+    flat = data.reshape(n, -1)
+    if flat.shape[1] == 1:
+        column = flat[:, 0]
+        sums, squares = np.array([column.sum()]), np.array([column @ column])
+    elif flat.flags.f_contiguous:   # contiguous columns: per-column pairwise sums
+        sums = flat.sum(axis=0)
+        squares = np.array([flat[:, j] @ flat[:, j] for j in range(flat.shape[1])])
+    else:
+        ones = np.ones(n)
+        sums, squares = ones @ flat, ones @ (flat * flat)
+    mean = sums / n
+    # One pass for the squares: the rounding error of sum x^2 - n mean^2 is about
+    # eps (1 + mean^2/var) relative, harmless for a standard error unless the mean is
+    # 10^4 standard deviations away from zero; then (or if rounding left the variance
+    # non-positive) the centred two-pass sum is used.
+    variance = (squares - n * mean**2) / (n - 1)
+    if np.any(~(variance > 1e-8 * mean**2)):
+        centred = flat - mean
+        variance = np.einsum("ij,ij->j", centred, centred) / (n - 1)
+    shape = data.shape[1:]
+    return Estimate(mean.reshape(shape), np.sqrt(variance / n).reshape(shape), method, n)
 
 
 #: Draws per chunk of :func:`streamed_mean`: ~2 MB per scalar statistic.

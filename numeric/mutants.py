@@ -1,17 +1,18 @@
 """Mutation testing of the verifier: deliberately wrong formulas that the checks must catch.
 
-Each :class:`Mutant` replaces one public function of :mod:`derive` (the formulas
-the checks consume: ``conditional_mean``, ``conditional_covariance``,
-``optimal_weight``, ``heuristic_weight``, ``expected_weight_expansion``,
-``expected_covariance``, ``fisher_information_of_noise``,
-``gaussian_data_optimal_weight``) by a wrong one for the duration of a run, and
-the same checks as ``dsmw verify`` are run on the claims it touches. A mutant is
-*caught* when at least one check fails; the report says which methods caught it.
+Each :class:`Mutant` replaces one public function of :mod:`derive` (one of those
+listed in :data:`numeric.claim_checks.CONSUMES`) by a wrong one for the duration of a
+run -- a wrong formula, or a wrong *statement* (the Jensen inequality flipped, C4's
+bound reversed, the EDM entry of the weighting zoo without its sigma^2, a wrong noise
+definition) -- and the same checks as ``dsmw verify`` are run on the claims it
+touches. A mutant is *caught* when at least one check fails without crashing (a check
+that raised established nothing); the report says which methods caught it.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -44,11 +45,16 @@ class MutantResult:
     caught_by: tuple[str, ...]
     failed_checks: tuple[str, ...]
     seconds: float
+    crashed_checks: tuple[str, ...] = ()
+    #: the claims whose checks caught it
+    caught_in: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.mutant.name, "claims": list(self.mutant.claims),
+                "attribute": self.mutant.attribute,
                 "description": self.mutant.description, "caught": self.caught,
                 "caught_by": list(self.caught_by), "failed_checks": list(self.failed_checks),
+                "caught_in": list(self.caught_in), "crashed_checks": list(self.crashed_checks),
                 "seconds": self.seconds}
 
 
@@ -104,23 +110,101 @@ def _heuristic(wrong: Callable[[int], sp.Expr]) -> Callable[[Callable], Callable
     return lambda original: (lambda order=1: wrong(order))
 
 
-#: The catalogue: at least one mutant per kind of mistake named in issue 6.
+def _covariance_matrix_sign(original: Callable) -> Callable:
+    """d > 1: Sigma_1 = I/sigma^2 + m2 + m1 m1^T (sign of the outer product flipped)."""
+    def mutated(dim: int):
+        m1, _ = derive.ratio_symbols(dim)
+        return sp.ImmutableMatrix(original(dim) + 2 * m1 * m1.T)
+    return mutated
+
+
+def _sandwich_half(original: Callable) -> Callable:
+    """A^-1 B (one inverse dropped): the wrong asymptotic covariance."""
+    def mutated(params: int):
+        a, b = sp.MatrixSymbol("A", params, params), sp.MatrixSymbol("B", params, params)
+        return a.inverse() * b
+    return mutated
+
+
+def _optimal_sandwich_not_inverted(original: Callable) -> Callable:
+    return lambda params: sp.MatrixSymbol("F", params, params)
+
+
+def _excess_sign(original: Callable) -> Callable:
+    """C4's bound stated the wrong way round: W* - sigma^2 replaced by sigma^2 - W*."""
+    return lambda order=1: -original(order)
+
+
+def _trace_over_d(original: Callable) -> Callable:
+    """tr E[W*] = d sigma^2 + sigma^4 tr J / d (the trace form written as a per-coordinate mean)."""
+    def mutated(dim: int):
+        expansion, steps = original(dim)
+        (trace,) = expansion.free_symbols - {sigma}
+        return expansion.subs(trace, trace / dim), steps
+    return mutated
+
+
+def _order_n_power(original: Callable) -> Callable:
+    """C5 at order n with the power of sigma changed: sigma^(-2n) -> sigma^(-2n+2), n >= 2."""
+    def mutated(order: int = 1, noise: str = "gaussian"):
+        value = original(order, noise)
+        if order < 2 or noise != "gaussian":
+            return value
+        (mean_square,) = value.free_symbols - {sigma}
+        return sp.expand((value + mean_square) * sigma**2) - mean_square
+    return mutated
+
+
+def _jensen_flipped(original: Callable) -> Callable:
+    """C6's inequality flipped: E[Sigma_1]^-1 - E[W*] (claimed >= 0)."""
+    return lambda dim=1: -original(dim)
+
+
+def _edm_entry_without_sigma(original: Callable) -> Callable:
+    """The EDM entry of the weighting zoo with a factor sigma^2 dropped."""
+    def mutated():
+        return tuple(dataclasses.replace(w, score_space=sp.simplify(w.score_space / sigma**2))
+                     if "EDM" in w.name else w for w in original())
+    return mutated
+
+
+def _logistic_at_twice_the_scale(original: Callable) -> Callable:
+    """A wrong noise definition: 'logistic' with scale 2 (a normalised density, I_q = 1/12)."""
+    def mutated(spec: str = "gaussian"):
+        family = original(spec)
+        if str(spec).strip() != "logistic":
+            return family
+        wide = sp.exp(-derive.E / 2) / (2 * (1 + sp.exp(-derive.E / 2)) ** 2)
+        return dataclasses.replace(family, density=wide, quantile=2 * family.quantile)
+    return mutated
+
+
+#: The catalogue: at least one mutant per claim statement (and per kind of mistake).
 MUTANTS: tuple[Mutant, ...] = (
-    Mutant("covariance-1/sigma", ("C1", "C2", "C3"), "conditional_covariance",
+    Mutant("covariance-1/sigma", ("C1", "C2"), "conditional_covariance",
            "Sigma_1 = 1/sigma + h (wrong power of sigma)",
            _covariance(1, lambda: 1 / sigma + m(2) - m(1) ** 2)),
-    Mutant("covariance-sign-h", ("C1", "C2", "C3"), "conditional_covariance",
+    Mutant("covariance-sign-h", ("C1", "C2"), "conditional_covariance",
            "Sigma_1 = 1/sigma^2 - h (flipped sign)",
            _covariance(1, lambda: 1 / sigma**2 - m(2) + m(1) ** 2)),
-    Mutant("covariance-no-score-square", ("C1", "C2", "C3"), "conditional_covariance",
+    Mutant("covariance-no-score-square", ("C1", "C2"), "conditional_covariance",
            "Sigma_1 = 1/sigma^2 + m2 (missing -m1^2: the between-component term)",
            _covariance(1, lambda: 1 / sigma**2 + m(2))),
-    Mutant("covariance-dropped-factorial", ("C1", "C2", "C3"), "conditional_covariance",
+    Mutant("covariance-homoskedastic", ("C2",), "conditional_covariance",
+           "Sigma_1 = 1/sigma^2 (the heteroskedasticity statement denied)",
+           _covariance(1, lambda: 1 / sigma**2)),
+    Mutant("covariance-dropped-factorial", ("C1", "C2"), "conditional_covariance",
            "Sigma_2 with k! dropped: 1/sigma^4 instead of 2/sigma^4",
            _covariance(2, lambda: m(4) + 4 * m(2) / sigma**2 + 1 / sigma**4 - m(2) ** 2)),
-    Mutant("covariance-swapped-ratios", ("C1", "C2", "C3"), "conditional_covariance",
+    Mutant("covariance-swapped-ratios", ("C1", "C2"), "conditional_covariance",
            "Sigma_2 with m4 and m2 swapped in the sum",
            _covariance(2, lambda: m(2) + 4 * m(4) / sigma**2 + 2 / sigma**4 - m(2) ** 2)),
+    Mutant("covariance-matrix-outer-sign", ("C2",), "conditional_covariance_matrix",
+           "d > 1: Sigma_1 = I/sigma^2 + m2 + m1 m1^T (sign of the outer product)",
+           _covariance_matrix_sign),
+    Mutant("noise-covariance-power", ("C2",), "conditional_covariance",
+           "non-Gaussian Sigma_1 = Cov[psi(E)|x~]/sigma (wrong power)",
+           _noise_covariance_power),
     Mutant("mean-off-by-one", ("C1",), "conditional_mean",
            "E[T_2 | x~] = m3 (off-by-one Hermite order)",
            _at_order(2, lambda original, n: m(3))),
@@ -136,6 +220,10 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant("weight-heuristic-as-exact", ("C3",), "optimal_weight",
            "W*_2 = sigma^4 (the order-n heuristic sigma^(2n) offered as exact)",
            _at_order(2, lambda original, n: sigma**4)),
+    Mutant("sandwich-one-inverse", ("C3",), "sandwich_covariance",
+           "asymptotic covariance A^-1 B instead of A^-1 B A^-1", _sandwich_half),
+    Mutant("optimal-sandwich-not-inverted", ("C3",), "optimal_sandwich",
+           "the optimal sandwich F instead of F^-1", _optimal_sandwich_not_inverted),
     Mutant("heuristic-n!-not-1/n!", ("C4",), "heuristic_weight",
            "order-n heuristic sigma^(2n) n! instead of sigma^(2n)/n!",
            _heuristic(lambda n: sigma ** (2 * n) * sp.factorial(n))),
@@ -145,16 +233,27 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant("expected-weight-half-J", ("C4",), "expected_weight_expansion",
            "E[W*] = sigma^2 + sigma^4 J/2 (wrong Taylor coefficient)",
            _expected_expansion_halved),
-    Mutant("noise-covariance-power", ("C2",), "conditional_covariance",
-           "non-Gaussian Sigma_1 = Cov[psi(E)|x~]/sigma (wrong power)",
-           _noise_covariance_power),
-    Mutant("i_q-gaussian-for-all", ("C4",), "fisher_information_of_noise",
+    Mutant("trace-form-over-d", ("C4",), "expected_trace_expansion",
+           "d > 1: tr E[W*] = d sigma^2 + sigma^4 tr J / d", _trace_over_d),
+    Mutant("bound-flipped", ("C4",), "weight_excess",
+           "C4's bound the wrong way round: sigma^2 - W* (heuristic an upper bound)",
+           _excess_sign),
+    Mutant("i_q-gaussian-for-all", ("NOISE", "C4"), "fisher_information_of_noise",
            "I_q = 1 for every noise family (the Gaussian value)", _i_q_gaussian),
     Mutant("expected-covariance-gaussian-i_q", ("C5",), "expected_covariance",
            "E[Sigma_1] = 1/sigma^2 - J(p_sigma) under any noise", _gaussian_i_q_everywhere),
+    Mutant("expected-covariance-order-n-power", ("C5",), "expected_covariance",
+           "C5 at order n >= 2 with sigma^(-2n+2) instead of sigma^(-2n)", _order_n_power),
+    Mutant("jensen-flipped", ("C6",), "jensen_gap",
+           "C6's inequality flipped: E[W*] <= E[Sigma_1]^-1", _jensen_flipped),
     Mutant("edm-missing-sigma^2", ("C7",), "gaussian_data_optimal_weight",
            "Gaussian-data W* = (sigma^2 + s^2)/s^2 (missing the sigma^2 factor)",
            _edm_without_sigma),
+    Mutant("edm-zoo-entry-missing-sigma^2", ("C7",), "weightings",
+           "the EDM entry of weightings() with a factor sigma^2 dropped",
+           _edm_entry_without_sigma),
+    Mutant("noise-logistic-scale-2", ("NOISE",), "noise_family",
+           "a wrong noise definition: 'logistic' with scale 2", _logistic_at_twice_the_scale),
 )
 
 
@@ -186,10 +285,16 @@ def run_mutants(seed: int, quick: bool = True, alpha: float = 1e-4,
         with substituted(mutant):
             tasks = [t for claim in mutant.claims for t in claim_tasks(claim, quick)]
             report = run_tasks(tasks, CLAIM_TITLES, seed, alpha)
-        failed = [c for claim in report.claims for c in claim.checks if not c.passed]
+        # a crashed check established nothing: it never counts as catching the mutant
+        failed = [c for claim in report.claims for c in claim.checks
+                  if not c.passed and not c.crashed]
+        crashed = [c.name for claim in report.claims for c in claim.checks if c.crashed]
+        caught_in = tuple(claim.id for claim in report.claims
+                          if any(not c.passed and not c.crashed for c in claim.checks))
         results.append(MutantResult(
             mutant, bool(failed), tuple(sorted({c.method for c in failed})),
-            tuple(c.name for c in failed), time.perf_counter() - start))
+            tuple(c.name for c in failed), time.perf_counter() - start, tuple(crashed),
+            caught_in))
         if progress is not None:
             progress(i + 1, len(mutants), mutant)
     return results

@@ -194,6 +194,33 @@ def find_weight_below_heuristic(seed: int = 0) -> dict[str, float]:
             "curvature": curvature, "seed": seed}
 
 
+_MUTANT_HEADING = "## Mutants: deliberately wrong formulas"
+
+
+def mutant_section(mutants: list) -> list[str]:
+    """The mutant table of ``notes/reliability.md`` (lines, ending with a blank one)."""
+    lines = [_MUTANT_HEADING, "",
+             "Each mutant replaces one public function of `derive` by a wrong formula or a "
+             "wrong statement and is run through the same (quick) checks as `dsmw verify` "
+             "on the claims it touches (`dsmw verify --mutants`); a check that crashes "
+             "never counts as catching it.", "",
+             "| mutant | claims | caught | by | what is wrong |", "|---|---|---|---|---|"]
+    for r in mutants:
+        lines.append(f"| `{r.mutant.name}` | {', '.join(r.mutant.claims)} | "
+                     f"{'yes' if r.caught else '**SURVIVED**'} | "
+                     f"{', '.join(r.caught_by) or '-'} | {r.mutant.description} |")
+    caught = sum(r.caught for r in mutants)
+    return [*lines, "", f"{caught} of {len(mutants)} mutants caught.", ""]
+
+
+def refresh_mutant_section(text: str, mutants: list) -> str:
+    """``text`` (a reliability note) with only its mutant section replaced: the measured
+    false-alarm rates (20 minutes of runs) stay as they were measured."""
+    start = text.index(_MUTANT_HEADING)
+    end = text.index("\n## ", start + len(_MUTANT_HEADING)) + 1
+    return text[:start] + "\n".join(mutant_section(mutants)) + "\n" + text[end:]
+
+
 def reliability_notes(false_alarms: list[FalseAlarmResult], mutants: list, finding: dict,
                       seed: int) -> str:
     """Markdown for ``notes/reliability.md`` (deterministic given the seed)."""
@@ -235,17 +262,7 @@ def reliability_notes(false_alarms: list[FalseAlarmResult], mutants: list, findi
               "too small to measure directly in 1000 runs; the rates above test the same "
               "machinery (the same estimator, standard errors and Bonferroni threshold) at "
               "measurable levels.", "",
-              "## Mutants: deliberately wrong formulas", "",
-              "Each mutant replaces one formula of `derive` and is run through the same "
-              "(quick) checks as `dsmw verify` on the claims it touches "
-              "(`dsmw verify --mutants`).", "",
-              "| mutant | claims | caught | by | what is wrong |", "|---|---|---|---|---|"]
-    for r in mutants:
-        lines.append(f"| `{r.mutant.name}` | {', '.join(r.mutant.claims)} | "
-                     f"{'yes' if r.caught else '**SURVIVED**'} | "
-                     f"{', '.join(r.caught_by) or '-'} | {r.mutant.description} |")
-    caught = sum(r.caught for r in mutants)
-    lines += ["", f"{caught} of {len(mutants)} mutants caught.", "",
+              *mutant_section(mutants),
               "## Where the heuristic over-weights: a point Hypothesis found", "",
               "C4's bound `W* >= sigma^2` holds for log-concave data (tested as a property on "
               "fuzzed single Gaussians). For the two-mode example mixture (weights .3/.7, means "

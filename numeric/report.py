@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from numeric._checking import Check, VerifyReport
 
-__all__ = ["format_check", "format_verify_report"]
+__all__ = ["format_check", "format_mutant_report", "format_verify_report"]
 
 
 def _fmt(x: float) -> str:
@@ -22,14 +22,17 @@ def format_check(check: Check) -> str:
 
 def format_verify_report(report: VerifyReport, verbose: bool = False) -> str:
     """One row per claim (id, title, methods, worst error vs tolerance, status), then totals."""
-    lines = [f"{'claim':<5} {'status':<6} {'checks':>6}  {'worst (error / tolerance)':<26} "
-             f"{'methods':<34} title"]
+    lines = [f"{'claim':<5} {'status':<6} {'proof (derive)':<24} {'checks':>6}  "
+             f"{'worst (error / tolerance)':<26} {'methods':<29} title [proved for]"]
     for claim in report.claims:
         worst = claim.worst()
         ratio = f"{_fmt(worst.error)} / {_fmt(worst.tolerance)}"
         status = "PASS" if claim.passed else "FAIL"
-        lines.append(f"{claim.id:<5} {status:<6} {len(claim.checks):>6}  {ratio:<26} "
-                     f"{','.join(claim.methods):<34} {claim.title}")
+        instances = f" [{claim.instances}]" if claim.instances else ""
+        lines.append(f"{claim.id:<5} {status:<6} {claim.proof or '-':<24} "
+                     f"{len(claim.checks):>6}  {ratio:<26} {','.join(claim.methods):<29} "
+                     f"{claim.title}{instances}")
+        lines.extend(f"    REFUTED derivation step: {step}" for step in claim.refuted)
         if verbose or not claim.passed:
             lines.extend(format_check(c) for c in claim.checks if verbose or not c.passed)
     n_checks = sum(len(c.checks) for c in report.claims)
@@ -53,5 +56,6 @@ def format_mutant_report(results, seed: int) -> str:
                      f"{','.join(r.caught_by) or '-':<27}  {r.mutant.description}")
     caught = sum(r.caught for r in results)
     lines.append("")
-    lines.append(f"{caught} of {len(results)} mutants caught (quick checks, seed {seed})")
+    lines.append(f"{caught} of {len(results)} mutants caught (quick checks, seed {seed}); "
+                 "a check that crashed never counts as catching a mutant")
     return "\n".join(lines)

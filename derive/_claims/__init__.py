@@ -1,1 +1,1 @@
-"""One module per claim of notes/theory.md; each exposes ``derive_cN(...) -> Claim``."""
+"""One module per claim (stated in notes/theory.md); each exposes ``derive_cN(...) -> Claim``."""

@@ -20,9 +20,10 @@ import sympy as sp
 
 from derive._claims.c2_covariance import conditional_covariance
 from derive._validation import check_order
-from derive.claim import Claim, Step, confirm, define
+from derive.claim import ANY, Claim, Step, confirm, define
 
-__all__ = ["derive_c3", "lagrange_gap", "optimal_weight"]
+__all__ = ["derive_c3", "lagrange_gap", "optimal_sandwich", "optimal_weight",
+           "sandwich_covariance"]
 
 
 def optimal_weight(order: int = 1, noise: str = "gaussian") -> sp.Expr:
@@ -36,6 +37,94 @@ def optimal_weight(order: int = 1, noise: str = "gaussian") -> sp.Expr:
     True
     """
     return 1 / conditional_covariance(order, noise)
+
+
+def sandwich_covariance(params: int) -> sp.MatrixExpr:
+    """C3's asymptotic covariance ``A^-1 B A^-1`` (times ``N``) of the weighted M-estimator.
+
+    ``A = E[J^T W J]`` and ``B = E[J^T W Sigma W J]`` are ``MatrixSymbol("A", p, p)`` and
+    ``MatrixSymbol("B", p, p)`` for ``p = params`` parameters.
+
+    Parameters
+    ----------
+    params : int
+        Number of model parameters ``p >= 1``.
+
+    Returns
+    -------
+    sympy.MatrixExpr
+        ``A^-1 B A^-1``.
+
+    Examples
+    --------
+    >>> sandwich_covariance(2)
+    A**(-1)*B*A**(-1)
+    """
+    p = check_order(params, name="params")
+    a, b = sp.MatrixSymbol("A", p, p), sp.MatrixSymbol("B", p, p)
+    return a.inverse() * b * a.inverse()
+
+
+def optimal_sandwich(params: int) -> sp.MatrixExpr:
+    """The sandwich at ``W = Sigma^-1``: ``F^-1`` with ``F = E[J^T Sigma^-1 J]``
+    (``MatrixSymbol("F", p, p)``); C3 says it is the Loewner-smallest sandwich.
+
+    Parameters
+    ----------
+    params : int
+        Number of model parameters ``p >= 1``.
+
+    Returns
+    -------
+    sympy.MatrixExpr
+        ``F^-1``.
+
+    Examples
+    --------
+    >>> optimal_sandwich(2)
+    F**(-1)
+    """
+    p = check_order(params, name="params")
+    return sp.MatrixSymbol("F", p, p).inverse()
+
+
+@cache
+def sandwich_steps() -> tuple[Step, ...]:
+    """The public sandwich at the optimal weight reduces to the public optimal sandwich."""
+    steps: list[Step] = []
+    # Pointwise, with W = optimal_weight(1) and Sigma = conditional_covariance(1):
+    # W Sigma W = W, so the meat B equals the bread A and both equal F.
+    weight, covariance = optimal_weight(1), conditional_covariance(1)
+    steps.append(confirm(weight * covariance * weight, weight,
+                         "W* Sigma_1 W* = W* pointwise (W* = optimal_weight(1)), so "
+                         "B = E[J^T W* Sigma W* J] = E[J^T W* J] = A = F", method="together"))
+    # Any number of parameters: in the free algebra, with W = Sigma^-1 the bread and the meat
+    # are both F = J^T Sigma^-1 J.
+    jac, jac_t, cov, cov_inv = sp.symbols("J J^T Sigma Sigma^-1", commutative=False)
+    f, f_inv = sp.symbols("F F^-1", commutative=False)
+    bread = jac_t * cov_inv * jac
+    meat = jac_t * cov_inv * cov * cov_inv * jac
+    rules = [(cov_inv * cov, 1), (cov * cov_inv, 1), (bread, f),
+             (f_inv * f, 1), (f * f_inv, 1)]
+    inverse_bread = f_inv  # the inverse of the bread J^T Sigma^-1 J = F
+    steps.append(confirm(_reduce_products(sp.expand(inverse_bread * meat * inverse_bread),
+                                          rules), f_inv,
+                         "any p: at W = Sigma^-1, A = J^T Sigma^-1 J = F and B = J^T Sigma^-1 "
+                         "Sigma Sigma^-1 J = F, so A^-1 B A^-1 = F^-1 (free algebra)",
+                         method="expand").at(p=ANY))
+    # The public expressions: sandwich_covariance(p) at A = B = F is optimal_sandwich(p),
+    # entry by entry for a generic symmetric F.
+    for size in (1, 2):
+        entries = sp.Matrix(size, size, lambda i, j: sp.Symbol(f"F_{min(i, j)}{max(i, j)}"))
+        a_sym, b_sym = sp.MatrixSymbol("A", size, size), sp.MatrixSymbol("B", size, size)
+        f_sym = sp.MatrixSymbol("F", size, size)
+        explicit = sandwich_covariance(size).subs({a_sym: entries, b_sym: entries})
+        claimed = optimal_sandwich(size).subs(f_sym, entries)
+        steps.append(confirm(sp.Matrix(explicit.doit()), sp.Matrix(claimed.doit()),
+                             f"p = {size}: sandwich_covariance(p) at A = B = F equals "
+                             "optimal_sandwich(p) = F^-1 (generic symmetric F)",
+                             method="together_matrix").at(p=size))
+    return tuple(steps)
 
 
 def lagrange_gap(size: int) -> tuple[sp.Expr, sp.Expr, list[Step]]:
@@ -63,7 +152,9 @@ def lagrange_gap(size: int) -> tuple[sp.Expr, sp.Expr, list[Step]]:
                 f"N = {n}: B sum J^2/Sigma - A^2 = sum_(i<j) J_i^2 J_j^2 (w_i Sigma_i - "
                 "w_j Sigma_j)^2 / (Sigma_i Sigma_j) >= 0", method="together"),
         confirm(gap.subs({w[i]: 1 / cov[i] for i in range(n)}), 0,
-                f"N = {n}: the gap vanishes at w = 1/Sigma", method="together"),
+                f"N = {n}: the gap vanishes at w = 1/Sigma", method="together",
+                shown=sp.Eq(sp.Symbol(r"\mathrm{gap}|_{w_i = 1/\Sigma_i}"),
+                            gap.subs({w[i]: 1 / cov[i] for i in range(n)}), evaluate=False)),
         confirm((b_meat / a_curv**2).subs({w[i]: 1 / cov[i] for i in range(n)}),
                 1 / efficient, f"N = {n}: at w = 1/Sigma the variance B/A^2 is "
                 "1/sum(J^2/Sigma), the smallest", method="together"),
@@ -104,7 +195,7 @@ def aitken_steps() -> tuple[Step, ...]:
         confirm(reduced, a_inv * b * a_inv - e_inv,
                 "expanding D^T Sigma D and using only A^-1 A = E^-1 E = Sigma^-1 Sigma = I "
                 "and the definitions leaves A^-1 B A^-1 - E^-1 (any dimensions), so "
-                "A^-1 B A^-1 - E^-1 = D^T Sigma D >= 0", method="expand"),
+                "A^-1 B A^-1 - E^-1 = D^T Sigma D >= 0", method="expand").at(p=ANY),
     ]
     jac_m = sp.Matrix([[1, 2], [0, 1], [3, -1]])
     w_m, cov_m = sp.diag(1, 2, 3), sp.diag(2, 1, 5)
@@ -124,18 +215,20 @@ def derive_c3(max_support: int = 6) -> Claim:
     for size in range(2, top + 1):
         steps.extend(lagrange_gap(size)[2])
     steps.extend(aitken_steps())
+    steps.extend(sandwich_steps())
     return Claim(
         id="C3",
         title="The optimal weighting is the inverse conditional covariance",
         statement=sp.Eq(sp.Symbol("W^*_n(\\tilde{x})"),
                         sp.Symbol(r"\Sigma_n(\tilde{x})^{-1}")),
         steps=tuple(steps),
-        proved=all(s.confirmed is not False for s in steps),
+        parameters=("p",),
         assumptions=(
-            "correctly specified model: the true parameter makes f_theta = m_n",
+            "correctly specified model: the true parameter makes f_theta = m_n; W, Sigma "
+            "symmetric positive definite, A = E[J^T W J] and E = E[J^T Sigma^-1 J] invertible",
             f"scalar case confirmed for supports of N = 2..{top} points (a finite-support "
             "expectation); the matrix (Aitken) identity in the free non-commutative algebra "
             "(any dimension) and on an exact rational instance",
         ),
-        numeric=("the sandwich covariance is no larger with W* (studies, C8)",),
+        numeric=("sandwich by quadrature", "weighted gradient by Monte Carlo"),
     )

@@ -1,7 +1,11 @@
 """Performance benchmarks (pytest-benchmark). Not run by default; see notes/performance.md:
 
     pip install -e '.[test,bench]'
-    pytest tests/benchmarks -o addopts="" -p no:cacheprovider --benchmark-columns=mean,stddev
+    OPENBLAS_NUM_THREADS=1 pytest tests/benchmarks -o addopts="" -p no:cacheprovider \
+        --benchmark-columns=mean,stddev
+
+(one BLAS thread, as ``dsmw verify`` runs: on the shared 2-core machine threaded BLAS
+made a 10^6-element dot product 30x slower under load).
 
 Targets are checked as *ratios measured in the same run* where possible and reported;
 they are not timing asserts, except the speed-up and growth figures that define the
@@ -73,6 +77,59 @@ def test_standard_normal_reference(benchmark, dim) -> None:
     benchmark(rng.standard_normal, (1000, dim))
 
 
+@pytest.mark.parametrize("dim", [1, 3])
+def test_standard_normal_10e6(benchmark, dim) -> None:
+    # the reference rate of issue 13's target: raw standard normals, 10^6 draws of dimension d
+    rng = np.random.default_rng(1)
+    benchmark(rng.standard_normal, (10**6, dim))
+
+
+@pytest.mark.parametrize("dim", [1, 3])
+def test_monte_carlo_moment_estimate_10e6(benchmark, dim) -> None:
+    # a Monte Carlo moment estimate (mean with its standard error) of 10^6 mixture draws,
+    # grouped by component (one multinomial draw, contiguous blocks)
+    from numeric.montecarlo import mean_estimate
+
+    gm, rng = _mixture(dim), np.random.default_rng(1)
+    benchmark(lambda: mean_estimate(gm.sample_grouped(10**6, rng)))
+
+
+@pytest.mark.parametrize("dim", [1, 3])
+def test_monte_carlo_rate_ratio(benchmark, dim) -> None:
+    # the two side by side, interleaved, best of 15: estimate rate / standard_normal rate
+    import timeit
+
+    from numeric.montecarlo import mean_estimate
+
+    gm, rng = _mixture(dim), np.random.default_rng(1)
+
+    def measure() -> dict[str, float]:
+        raw, grouped, draws_only = [], [], []
+        for _ in range(15):
+            raw.append(timeit.timeit(lambda: rng.standard_normal((10**6, dim)), number=1))
+            grouped.append(timeit.timeit(lambda: mean_estimate(gm.sample_grouped(10**6, rng)),
+                                         number=1))
+            draws_only.append(timeit.timeit(lambda: gm.sample_grouped(10**6, rng), number=1))
+        return {"estimate_ratio": min(raw) / min(grouped),
+                "draws_ratio": min(raw) / min(draws_only),
+                "iid_sample_ratio": min(raw) / timeit.timeit(lambda: gm.sample(10**6, rng),
+                                                             number=1)}
+
+    ratios = benchmark.pedantic(measure, rounds=1)
+    benchmark.extra_info.update(ratios)
+    print(f"\nd = {dim}: moment estimate at {ratios['estimate_ratio']:.0%} of the "
+          f"standard_normal rate (grouped draws alone {ratios['draws_ratio']:.0%}, i.i.d. "
+          f"sample() {ratios['iid_sample_ratio']:.0%})")
+
+
+def test_posterior_grid_vs_mpmath_one_point(benchmark) -> None:
+    # the double-precision posterior quadrature the checks use, at 100 points
+    from numeric.quadrature import posterior_grid
+
+    gm = _mixture(1)
+    benchmark(posterior_grid, gm, np.linspace(-3, 3, 100), 0.5, "logistic", (1, 2), (1, 2))
+
+
 def test_exact_covariance_10k_points(benchmark) -> None:
     from numeric.moments import conditional_covariance
 
@@ -108,6 +165,7 @@ def test_derive_series_orders_1_to_10(benchmark) -> None:
 
 
 @pytest.mark.parametrize("argv", [["--help"], ["verify", "--quick"],
+                                  ["verify", "--quick", "--jobs", "1"],
                                   ["check", "1/sigma**2 + h"],
                                   ["study", "gradients", "--quick"],
                                   ["study", "training", "--quick"]])

@@ -14,12 +14,18 @@ from numeric.formula import evaluate
 from numeric.moments import conditional_covariance as exact_covariance
 
 
-def test_every_claim_is_derived_and_confirmed() -> None:
+def test_every_claim_has_a_computed_status_and_no_step_fails() -> None:
     claims = derive.claims(3)
     assert [c.id for c in claims] == [f"C{i}" for i in range(1, 8)]
     for claim in claims:
-        assert claim.proved, claim.id
+        assert claim.status in ("proved", "proved for instances"), (claim.id, claim.status)
+        assert not claim.refuted_steps and not claim.unconfirmed_steps, claim.id
         assert any(step.confirmed for step in claim.steps), claim.id
+        assert (claim.instances == "") == (claim.status == "proved"), claim.id
+    by_id = {c.id: c for c in claims}
+    assert by_id["C2"].instances == "n = 1..8 for d = 1; n = 1 for any d"
+    assert by_id["C4"].instances == "n = 1..8 for d = 1; n = 1 for d = 2, 3"
+    assert {c.id for c in claims if c.status == "proved"} == {"C1", "C3", "C5", "C6", "C7"}
 
 
 def test_order_two_covariance_is_the_hermite_expression() -> None:

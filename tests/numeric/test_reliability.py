@@ -45,3 +45,16 @@ def test_study_cross_check_false_alarm_rate_is_calibrated_with_known_errors() ->
 
     result = study_false_alarm_rate(1000, 0.05, seed=12, model="features", errors="known")
     assert result.consistent, result
+
+
+def test_refreshing_the_mutant_table_keeps_the_measured_rates() -> None:
+    from numeric.mutants import MUTANTS, MutantResult
+    from numeric.reliability import refresh_mutant_section
+
+    text = ("# Reliability\n\n## Measured false-alarm rate\n\n| a measured row |\n\n"
+            "## Mutants: deliberately wrong formulas\n\nold table\n\n## Where next\n\nrest\n")
+    results = [MutantResult(m, True, ("exact",), ("x",), 0.1) for m in MUTANTS[:2]]
+    new = refresh_mutant_section(text, results)
+    assert "| a measured row |" in new and "old table" not in new
+    assert f"`{MUTANTS[1].name}`" in new and "2 of 2 mutants caught." in new
+    assert new.endswith("## Where next\n\nrest\n")

@@ -28,7 +28,23 @@ from derive.hermite import hermite_e, square_linearisation
 from derive.noise import NoiseFamily, custom_noise, noise_family
 from derive.parsing import parse_expression
 from derive.symbols import E, h, m, s, sigma
-from derive.weightings import Weighting, weightings
+from derive.spaces import (
+    SCHEDULES,
+    SPACES,
+    Schedule,
+    conversion_factor,
+    convert,
+    schedule,
+    schedule_conversion_factor,
+)
+from derive.weightings import (
+    SamplingDensity,
+    Weighting,
+    optimal_weight_in_space,
+    parse_weighting_name,
+    weighting,
+    weightings,
+)
 
 __all__ = [
     "Claim",
@@ -36,11 +52,17 @@ __all__ = [
     "E",
     "InvalidArgumentError",
     "NoiseFamily",
+    "SCHEDULES",
+    "SPACES",
+    "SamplingDensity",
+    "Schedule",
     "Step",
     "Weighting",
     "claims",
     "conditional_covariance",
     "conditional_mean",
+    "conversion_factor",
+    "convert",
     "curvature_in_ratios",
     "custom_noise",
     "derive_c1",
@@ -62,13 +84,18 @@ __all__ = [
     "m",
     "noise_family",
     "optimal_weight",
+    "optimal_weight_in_space",
     "parse_expression",
+    "parse_weighting_name",
     "s",
+    "schedule",
+    "schedule_conversion_factor",
     "sigma",
     "square_linearisation",
     "target",
     "taylor_coefficients",
     "taylor_expansion",
+    "weighting",
     "weightings",
 ]
 

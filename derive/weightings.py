@@ -405,7 +405,7 @@ def _general(name: str, space: str) -> sp.Expr:
 
 
 @spaces._cached
-def _level(schedule: str, variable: str) -> dict[sp.Symbol, sp.Expr]:
+def _level(schedule: str, variable: str, simplify: bool = True) -> dict[sp.Symbol, sp.Expr]:
     """``alpha``, ``sigma``, their ``t``-derivatives, ``g^2``, ``t``, ``lambda`` and
     ``-dlambda/dt`` on the schedule as functions of ``variable`` (simplified once)."""
     sched = spaces.schedule(schedule)
@@ -415,7 +415,7 @@ def _level(schedule: str, variable: str) -> dict[sp.Symbol, sp.Expr]:
            spaces.lam: sched.lam, _SPEED: -sp.diff(sched.lam, spaces.time),
            spaces.time: spaces.time}
     if variable == "t":
-        return {k: _tidy(v) for k, v in raw.items()}
+        return {k: _tidy(v) if simplify else v for k, v in raw.items()}
     if variable == "lambda":
         inverse = sched.time_of_lambda()
         out = {k: _tidy(sp.expand_log(v.subs(spaces.time, inverse), force=True),
@@ -448,7 +448,7 @@ def _eps_weight_of_density(record: Weighting, schedule: str) -> sp.Expr:
 
 
 def _on_level(expr: sp.Expr, schedule: str, variable: str, simplify: bool) -> sp.Expr:
-    level = _level(schedule, variable)
+    level = _level(schedule, variable, simplify or variable != "t")
     out = expr.subs(level, simultaneous=True)
     return _tidy(out) if simplify else out
 

@@ -22,6 +22,7 @@ import sympy as sp
 import derive
 from derive import m, sigma
 from numeric._checking import run_tasks
+from numeric.weighting_checks import WEIGHTING_MUTANTS
 
 __all__ = ["MUTANTS", "Mutant", "MutantResult", "run_mutants", "substituted"]
 
@@ -156,6 +157,8 @@ MUTANTS: tuple[Mutant, ...] = (
            "Gaussian-data W* = (sigma^2 + s^2)/s^2 (missing the sigma^2 factor)",
            _edm_without_sigma),
 )
+# claim P1 (weightings across parameterisations): wrong conversions of derive.spaces
+MUTANTS = MUTANTS + WEIGHTING_MUTANTS
 
 
 @contextlib.contextmanager
@@ -163,6 +166,10 @@ def substituted(mutant: Mutant) -> Iterator[None]:
     """Replace ``derive.<attribute>`` by the mutant while the block runs."""
     from numeric import claim_checks
 
+    if hasattr(mutant, "substituted"):  # a mutant of derive.spaces (claim P1)
+        with mutant.substituted():
+            yield
+        return
     original = getattr(derive, mutant.attribute)
     setattr(derive, mutant.attribute, mutant.factory(original))
     claim_checks.clear_caches()
@@ -178,13 +185,14 @@ def run_mutants(seed: int, quick: bool = True, alpha: float = 1e-4,
                 progress: Callable[[int, int, Mutant], None] | None = None
                 ) -> list[MutantResult]:
     """Run every mutant through the checks of the claims it touches."""
-    from numeric.claim_checks import CLAIM_TITLES, claim_tasks
+    from numeric.checks import CLAIM_TITLES
+    from numeric.checks import tasks as claim_tasks
 
     results = []
     for i, mutant in enumerate(mutants):
         start = time.perf_counter()
         with substituted(mutant):
-            tasks = [t for claim in mutant.claims for t in claim_tasks(claim, quick)]
+            tasks = claim_tasks(mutant.claims, quick)
             report = run_tasks(tasks, CLAIM_TITLES, seed, alpha)
         failed = [c for claim in report.claims for c in claim.checks if not c.passed]
         results.append(MutantResult(

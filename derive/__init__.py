@@ -27,7 +27,6 @@ from derive.claim import Claim, Step
 from derive.hermite import hermite_e, square_linearisation
 from derive.noise import NoiseFamily, custom_noise, noise_family
 from derive.parsing import parse_expression
-from derive.symbols import E, h, m, s, sigma
 from derive.spaces import (
     SCHEDULES,
     SPACES,
@@ -37,6 +36,7 @@ from derive.spaces import (
     schedule,
     schedule_conversion_factor,
 )
+from derive.symbols import E, h, m, s, sigma
 from derive.weightings import (
     SamplingDensity,
     Weighting,
@@ -47,13 +47,13 @@ from derive.weightings import (
 )
 
 __all__ = [
+    "SCHEDULES",
+    "SPACES",
     "Claim",
     "DerivationError",
     "E",
     "InvalidArgumentError",
     "NoiseFamily",
-    "SCHEDULES",
-    "SPACES",
     "SamplingDensity",
     "Schedule",
     "Step",

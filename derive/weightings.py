@@ -12,6 +12,7 @@ converts it with ``w_Y = w_X k_X / k_Y`` onto a schedule, and
 from __future__ import annotations
 
 from dataclasses import dataclass
+
 import sympy as sp
 
 from derive import spaces

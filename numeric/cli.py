@@ -135,6 +135,10 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--seed", type=int, default=0, help="seed of the random cases")
     check.add_argument("--json", action="store_true", help="print a machine-readable verdict")
     check.set_defaults(handler=_cmd_check)
+
+    from numeric.weighting_cli import add_parser as add_weighting_parser
+
+    add_weighting_parser(sub, _cmd_weighting)
     return parser
 
 
@@ -308,6 +312,12 @@ def _cmd_check(args: argparse.Namespace) -> int:
     verdict = check_formula(args.expression, args.quantity, args.order, args.noise, args.seed)
     print(json.dumps(verdict.to_dict(), indent=2) if args.json else format_verdict(verdict))
     return EXIT_OK if verdict.holds else EXIT_FAILED
+
+
+def _cmd_weighting(args: argparse.Namespace) -> int:
+    from numeric.weighting_cli import run
+
+    return run(args)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -22,6 +22,7 @@ definitions, and every prediction goes through one ``eps_hat``
 from __future__ import annotations
 
 import contextlib
+import itertools
 import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -403,7 +404,8 @@ def _density_task(quick: bool):
 
                 density = _derived_density(record, schedule)
 
-                def in_lambda(lam: Array, density=density, schedule=schedule) -> Array:
+                def in_lambda(lam: Array, density=density, schedule=schedule,
+                              t_of_lam=t_of_lam) -> Array:
                     t = t_of_lam(lam)
                     return density(t) * _gauss_hermite_errors(t, schedule)["eps"]
 
@@ -413,9 +415,9 @@ def _density_task(quick: bool):
                 lam_edges = [lam_edges[0], *(k for k in kinks if lam_edges[0] < k
                                              < lam_edges[-1]), lam_edges[-1]]
                 t_edges = sorted({low, high, *(float(t_of_lam(k)) for k in lam_edges[1:-1])})
-                a = sum(_gauss_legendre(native, x, y) for x, y in zip(t_edges, t_edges[1:]))
+                a = sum(_gauss_legendre(native, x, y) for x, y in itertools.pairwise(t_edges))
                 b = sum(_gauss_legendre(in_lambda, x, y)
-                        for x, y in zip(lam_edges, lam_edges[1:]))
+                        for x, y in itertools.pairwise(lam_edges))
                 worst = max(worst, relative_error(b, a))
                 count += 1
         return Check("density form integrated over lambda = native loss integrated over t",

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from derive import claims, weightings
-from derive.render import render_claim, render_index, render_weightings
+from derive import claims
+from derive.render import render_claim, render_index
+from derive.render_weightings import render_weightings_note
 
 __all__ = ["DEFAULT_ORDER", "derived_notes"]
 
@@ -15,5 +16,5 @@ def derived_notes(max_order: int = DEFAULT_ORDER) -> dict[str, str]:
     all_claims = claims(max_order)
     files = {"index.md": render_index(all_claims, max_order)}
     files.update({f"{c.id}.md": render_claim(c) for c in all_claims})
-    files["weightings.md"] = render_weightings(weightings())
+    files["weightings.md"] = render_weightings_note()
     return files

@@ -488,7 +488,8 @@ def weighting_derivation() -> tuple[Step, ...]:
     steps += _gaussian_optimal_eps()[1]
     steps.append(_gaussian_optimal_against_c7())
     for schedule in spaces.SCHEDULES:
-        w = weighting("likelihood").density_form(schedule, variable="t")
+        w = sp.expand_trig(weighting("likelihood").density_form(schedule, variable="t",
+                                                                 simplify=False))
         steps.append(confirm(w, 1 / (spaces.schedule(schedule).t_range[1]
                                      - spaces.schedule(schedule).t_range[0]),
                              f"{schedule}: likelihood weighting g^2 with uniform t has a "

@@ -122,7 +122,9 @@ def edm_preconditioning() -> tuple[sp.Expr, sp.Expr, tuple[Step, ...]]:
     variance = sp.expand(sum(coefficient * moments[monomial] for monomial, coefficient in
                              sp.Poly(unscaled, _x0, _eps).as_dict().items()
                              for monomial in [_x0 ** monomial[0] * _eps ** monomial[1]]))
-    (c_skip,) = sp.solve(sp.diff(variance, c), c)
+    # V is quadratic in c: its stationary point solves a linear equation
+    slope, intercept = sp.Poly(sp.diff(variance, c), c).all_coeffs()
+    c_skip = sp.factor(-intercept / slope)
     c_out = sp.sqrt(sp.factor(variance.subs(c, c_skip)))
     steps = (
         define("variance of the unscaled F target (x0 - c (x0 + sigma eps)), "
@@ -202,10 +204,12 @@ def convert(weight: sp.Expr, source: str, target: str) -> sp.Expr:
     --------
     >>> convert(sp.Integer(1), "x0", "eps") == sigma**2 / alpha**2
     True
+    >>> sp.simplify(convert(convert(sp.Integer(3), "v", "F"), "F", "v"))
+    3
     """
     _check_space(source, "source")
     _check_space(target, "target")
-    return sp.factor(sp.cancel(weight * conversion_factor(source) / conversion_factor(target)))
+    return weight * conversion_factor(source) / conversion_factor(target)
 
 
 def log_snr(alpha_of_t: sp.Expr, sigma_of_t: sp.Expr) -> sp.Expr:
@@ -341,9 +345,9 @@ def _g_squared(name: str) -> sp.Expr:
     g2 = sp.Symbol("g2", positive=True)
     drift = sp.diff(sched.alpha, time) / sched.alpha  # f = d log alpha/dt keeps E[x_t|x0]
     # Var[x_t | x0] = sigma^2 obeys d sigma^2/dt = 2 f sigma^2 + g^2
-    (solved,) = sp.solve(sp.Eq(sp.diff(sched.sigma**2, time), 2 * drift * sched.sigma**2 + g2),
-                         g2)
-    return sp.simplify(sp.expand_log(solved, force=True))
+    _, solved = sp.solve_linear(sp.diff(sched.sigma**2, time) - 2 * drift * sched.sigma**2 - g2,
+                                symbols=[g2])
+    return sp.expand_log(solved, force=True)
 
 
 @_cached

@@ -200,20 +200,23 @@ def _conversion_task(quick: bool):
         # units): rounding is relative to them, not to the difference
         cancelling = np.abs(eps_hat - eps) * (np.abs(eps) + np.abs(eps_hat)
                                               + np.abs(x0) * a / s)
+        # one lambdify per family of expressions (each call costs ~10 ms)
+        factors = sp.lambdify(symbols, [spaces.conversion_factor(x) for x in spaces.SPACES])
+        k = {space: np.broadcast_to(value, (n,)) for space, value in
+             zip(spaces.SPACES, factors(*args), strict=True)}
         for space in spaces.SPACES:
-            k = np.broadcast_to(sp.lambdify(symbols, spaces.conversion_factor(space))(*args),
-                                (n,))
-            worst = max(worst, relative_error(errors[space], k * base, k * cancelling))
+            worst = max(worst, relative_error(errors[space], k[space] * base,
+                                              k[space] * cancelling))
         weight = np.exp(rng.uniform(-3, 3, n))
         w = sp.Symbol("w", positive=True)
-        for source in spaces.SPACES:
-            for target in spaces.SPACES:
-                converted = sp.lambdify([w, *symbols], spaces.convert(w, source, target))
-                w_target = np.broadcast_to(converted(weight, *args), (n,))
-                scale = weight * cancelling * np.broadcast_to(sp.lambdify(
-                    symbols, spaces.conversion_factor(source))(*args), (n,))
-                worst = max(worst, relative_error(w_target * errors[target],
-                                                  weight * errors[source], scale))
+        pairs = [(x, y) for x in spaces.SPACES for y in spaces.SPACES]
+        converted = sp.lambdify([w, *symbols], [spaces.convert(w, x, y) for x, y in pairs])(
+            weight, *args)
+        for (source, target), value in zip(pairs, converted, strict=True):
+            w_target = np.broadcast_to(value, (n,))
+            worst = max(worst, relative_error(w_target * errors[target],
+                                              weight * errors[source],
+                                              weight * cancelling * k[source]))
         return Check("(X_hat - X)^2 = k_X (eps_hat - eps)^2 and w_Y = w_X k_X/k_Y, "
                      "sample by sample", "exact", worst, SAMPLE_TOL, worst <= SAMPLE_TOL,
                      f"{n} random (alpha, sigma, alpha', sigma', sigma_data, x0, eps, eps_hat), "
@@ -379,20 +382,30 @@ def _gauss_legendre(f: Callable[[Array], Array], low: float, high: float,
     return float(np.sum((half * weights[None, :]).ravel() * f(x)))
 
 
+def _invert_decreasing(f: Callable[[Array], Array], y: Array, low: float, high: float
+                       ) -> Array:
+    """``t`` with ``f(t) = y`` for a decreasing ``f`` on ``[low, high]`` (bisection to the
+    last bit; independent of derive's symbolic ``t(lambda)``)."""
+    a, b = np.full_like(y, low), np.full_like(y, high)
+    for _ in range(80):
+        middle = (a + b) / 2
+        above = f(middle) > y
+        a, b = np.where(above, middle, a), np.where(above, b, middle)
+    return (a + b) / 2
+
+
 def _density_task(quick: bool):
     def run(rng: np.random.Generator, alpha: float) -> Check:
         worst, count = 0.0, 0
         for schedule in _schedules(quick):
             low, high = _CHECK_RANGE[schedule]
-            sched = spaces.schedule(schedule)
-            table = {**_SCHEDULE_DEFAULTS}
-            lam_expr = sched.lam.subs({s: table[s.name] for s in sched.lam.free_symbols
-                                       if s.name in table})
-            lam_of_t = sp.lambdify(spaces.time, lam_expr, "numpy")
-            inverse = sched.time_of_lambda().subs(
-                {s: table[s.name] for s in sched.time_of_lambda().free_symbols
-                 if s.name in table})
-            t_of_lam = sp.lambdify(spaces.lam, inverse, "numpy")
+            def lam_of_t(t: Array, schedule=schedule) -> Array:
+                level = reference_schedule(schedule, np.asarray(t, dtype=np.float64))
+                return 2 * np.log(level["alpha"] / level["sigma"])
+
+            def t_of_lam(lam: Array, lam_of_t=lam_of_t, low=low, high=high) -> Array:
+                return _invert_decreasing(lam_of_t, np.asarray(lam, dtype=np.float64),
+                                          low, high)
             for record in _records(_zoo_names(quick), schedule):
                 def native(t: Array, record=record, schedule=schedule) -> Array:
                     level = reference_schedule(schedule, t)
@@ -411,7 +424,8 @@ def _density_task(quick: bool):
 
                 # Min-SNR's kink (SNR = gamma) is a quadrature breakpoint on both sides
                 kinks = [math.log(_VALUES["gamma"])] if record.native.has(sp.Min) else []
-                lam_edges = [float(lam_of_t(high)), *kinks, float(lam_of_t(low))]
+                ends = lam_of_t(np.array([high, max(low, 1e-12)]))
+                lam_edges = [float(ends[0]), *kinks, float(ends[1])]
                 lam_edges = [lam_edges[0], *(k for k in kinks if lam_edges[0] < k
                                              < lam_edges[-1]), lam_edges[-1]]
                 t_edges = sorted({low, high, *(float(t_of_lam(k)) for k in lam_edges[1:-1])})

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from numeric.cli import main
-from numeric.mutants import run_mutants
 from numeric.montecarlo import Estimate, mean_estimate, z_test
+from numeric.mutants import run_mutants
 from numeric.weighting_checks import (
     WEIGHTING_MUTANTS,
     reference_schedule,

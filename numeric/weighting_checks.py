@@ -112,6 +112,40 @@ def squared_errors(x0: Array, eps: Array, eps_hat: Array, level: dict[str, Array
     return {k: (predicted[k] - truth[k]) ** 2 for k in truth}
 
 
+def _rounding_scale(x0: Array, eps: Array, eps_hat: Array, level: dict[str, Array],
+                    sigma_data: Array) -> dict[str, Array]:
+    """Per space, the floor of the relative error of ``(X_hat - X)^2 = k_X (eps_hat -
+    eps)^2``: rounding of 10 ulp in the terms it is computed from, divided by ``1e-12``.
+
+    ``X_hat - X`` subtracts terms as large as the targets evaluated on absolute values
+    (``truth``, ``predicted``), and ``k_X`` itself can cancel (the velocity's
+    ``sigma' - alpha' sigma/alpha``): its terms give the absolute coefficient
+    ``c_abs >= sqrt(k_X)``. So ``|lhs - rhs| <= 10 u (2 c_abs |d| size + 2 c_abs^2 d^2)``
+    with ``d = eps_hat - eps``, and a relative error below ``1e-12`` against
+    ``ref + floor`` means agreement to rounding of those terms; a wrong ``k_X`` is off
+    by O(1) wherever the floor does not dominate (most draws).
+    """
+    a, s = np.abs(level["alpha"]), np.abs(level["sigma"])
+    da, ds = np.abs(level["alpha'"]), np.abs(level["sigma'"])
+    ax0, aeps, aeh = np.abs(x0), np.abs(eps), np.abs(eps_hat)
+    x_t = a * ax0 + s * aeps
+    x0_hat = (x_t + s * aeh) / a
+
+    def sizes(x: Array, e: Array, xt: Array) -> dict[str, Array]:
+        edm_level = s / a
+        c_skip = sigma_data**2 / (edm_level**2 + sigma_data**2)
+        c_out = edm_level * sigma_data / np.sqrt(edm_level**2 + sigma_data**2)
+        return {"score": e / s, "eps": e, "x0": x, "v": a * e + s * x,
+                "velocity": da * x + ds * e, "F": (x + c_skip * xt / a) / c_out}
+
+    truth, predicted = sizes(ax0, aeps, x_t), sizes(x0_hat, aeh, x_t)
+    coefficient = sizes(s / a, np.ones_like(s), np.zeros_like(s))
+    gap = np.abs(eps_hat - eps)
+    ten_ulp = 10 * np.finfo(np.float64).eps
+    return {k: ten_ulp / SAMPLE_TOL * (2 * coefficient[k] * gap * (truth[k] + predicted[k])
+                                       + 2 * coefficient[k] ** 2 * gap**2) for k in truth}
+
+
 def _reference_density(record: derive.Weighting, schedule: str, t: Array,
                        level: dict[str, Array]) -> Array:
     """The weighting's sampling density ``p(t)`` from its definition."""
@@ -196,17 +230,14 @@ def _conversion_task(quick: bool):
         args = (a, s, da, ds, sigma_data)
         worst = 0.0
         base = (eps_hat - eps) ** 2
-        # X_hat - X subtracts terms of size |eps| + |eps_hat| + |x0| alpha/sigma (in eps
-        # units): rounding is relative to them, not to the difference
-        cancelling = np.abs(eps_hat - eps) * (np.abs(eps) + np.abs(eps_hat)
-                                              + np.abs(x0) * a / s)
+        rounding = _rounding_scale(x0, eps, eps_hat, level, sigma_data)
         # one lambdify per family of expressions (each call costs ~10 ms)
         factors = sp.lambdify(symbols, [spaces.conversion_factor(x) for x in spaces.SPACES])
         k = {space: np.broadcast_to(value, (n,)) for space, value in
              zip(spaces.SPACES, factors(*args), strict=True)}
         for space in spaces.SPACES:
             worst = max(worst, relative_error(errors[space], k[space] * base,
-                                              k[space] * cancelling))
+                                              rounding[space]))
         weight = np.exp(rng.uniform(-3, 3, n))
         w = sp.Symbol("w", positive=True)
         pairs = [(x, y) for x in spaces.SPACES for y in spaces.SPACES]
@@ -216,7 +247,8 @@ def _conversion_task(quick: bool):
             w_target = np.broadcast_to(value, (n,))
             worst = max(worst, relative_error(w_target * errors[target],
                                               weight * errors[source],
-                                              weight * cancelling * k[source]))
+                                              weight * rounding[source]
+                                              + w_target * rounding[target]))
         return Check("(X_hat - X)^2 = k_X (eps_hat - eps)^2 and w_Y = w_X k_X/k_Y, "
                      "sample by sample", "exact", worst, SAMPLE_TOL, worst <= SAMPLE_TOL,
                      f"{n} random (alpha, sigma, alpha', sigma', sigma_data, x0, eps, eps_hat), "
@@ -374,9 +406,12 @@ def _minimisers(losses: list[Array]) -> Array:
 
 
 def _gauss_legendre(f: Callable[[Array], Array], low: float, high: float,
-                    panels: int = 200) -> float:
+                    panels: int = 200, geometric: bool = False) -> float:
+    """Composite 16-point Gauss-Legendre; ``geometric`` panels for integrands that vary
+    on the scale of ``t`` itself (EDM's ``t = sigma`` over four decades)."""
     nodes, weights = np.polynomial.legendre.leggauss(16)
-    edges = np.linspace(low, high, panels + 1)
+    edges = np.geomspace(low, high, panels + 1) if geometric else np.linspace(
+        low, high, panels + 1)
     half = np.diff(edges)[:, None] / 2
     x = (edges[:-1, None] + half * (nodes[None, :] + 1)).ravel()
     return float(np.sum((half * weights[None, :]).ravel() * f(x)))
@@ -429,7 +464,8 @@ def _density_task(quick: bool):
                 lam_edges = [lam_edges[0], *(k for k in kinks if lam_edges[0] < k
                                              < lam_edges[-1]), lam_edges[-1]]
                 t_edges = sorted({low, high, *(float(t_of_lam(k)) for k in lam_edges[1:-1])})
-                a = sum(_gauss_legendre(native, x, y) for x, y in itertools.pairwise(t_edges))
+                a = sum(_gauss_legendre(native, x, y, geometric=schedule == "edm")
+                        for x, y in itertools.pairwise(t_edges))
                 b = sum(_gauss_legendre(in_lambda, x, y)
                         for x, y in itertools.pairwise(lam_edges))
                 worst = max(worst, relative_error(b, a))

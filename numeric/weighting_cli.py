@@ -122,6 +122,7 @@ def show(text: str, space: str | None, schedule: str) -> dict[str, Any]:
     import sympy as sp
 
     import derive
+    from derive.render_weightings import latex
     from numeric.weighting_eval import _check_schedule, _check_space
 
     record, values = derive.parse_weighting_name(text)
@@ -147,10 +148,10 @@ def show(text: str, space: str | None, schedule: str) -> dict[str, Any]:
                                 "lambda": sp.sstr(sched.lam),
                                 "t_range": [str(v) for v in sched.t_range]},
         "variable": variable,
-        "weight": sp.sstr(weight), "weight_latex": sp.latex(weight),
+        "weight": sp.sstr(weight), "weight_latex": latex(weight),
         "general_schedule": None if general is None else sp.sstr(general),
         "density_form_variable": density_variable,
-        "density_form": sp.sstr(density), "density_form_latex": sp.latex(density),
+        "density_form": sp.sstr(density), "density_form_latex": latex(density),
     }
 
 

@@ -22,6 +22,11 @@ _LAZY = {
     "fisher_information": "numeric.expectations",
     "check_formula": "numeric.user_check",
     "verify": "numeric.checks",
+    "check_weight": "numeric.weighting_cli",
+    "density_curve": "numeric.weighting_eval",
+    "expected_optimal_curve": "numeric.weighting_eval",
+    "level_grid": "numeric.weighting_eval",
+    "weight_curve": "numeric.weighting_eval",
 }
 
 __all__ = [

@@ -223,18 +223,38 @@ def optimal_weight_in_space(space: str) -> tuple[sp.Expr, tuple[Step, ...]]:
 
 @spaces._cached
 def _gaussian_optimal_eps() -> tuple[sp.Expr, tuple[Step, ...]]:
-    """``W*_eps`` for ``N(mu, s^2)`` data: ``x_t/alpha ~ N(mu, s^2 + sigma_e^2)``, so
-    ``h = -1/(s^2 + sigma_e^2)`` in :func:`optimal_weight_in_space` (``sigma_e^2 = 1/SNR``)."""
+    """``W*_eps = 1/Var[eps | x_t]`` for ``N(mu, s^2)`` data, by Gaussian conditioning.
+
+    ``(x0 - mu, eps)`` are independent Gaussians, so ``Var[eps | x_t] = Var[eps] -
+    Cov(eps, x_t)^2 / Var[x_t]``; the moments come from expanding the polynomials.
+    """
+    z, e = sp.Symbol("z", real=True), sp.Symbol("e", real=True)  # x0 - mu, eps
+    moments = {(2, 0): data_sd**2, (0, 2): sp.Integer(1), (1, 1): sp.Integer(0)}
+
+    def expect(poly: sp.Expr) -> sp.Expr:
+        terms = sp.Poly(sp.expand(poly), z, e).as_dict()
+        return sp.expand(sum(c * moments[m] for m, c in terms.items()))
+
+    centred = spaces.alpha * z + sigma * e  # x_t - alpha mu
+    var_eps = 1 - expect(e * centred) ** 2 / expect(centred**2)
+    weight = sp.expand(sp.cancel((1 / var_eps).subs(spaces.alpha, sp.sqrt(spaces.snr) * sigma)))
+    steps = (confirm(weight, 1 + 1 / (spaces.snr * data_sd**2),
+                     "Gaussian data N(mu, s^2): Var[eps | x_t] = 1 - sigma^2/(alpha^2 s^2 + "
+                     "sigma^2), so W*_eps = 1 + 1/(SNR s^2) at every x_t"),)
+    return weight, steps
+
+
+def _gaussian_optimal_through_curvature() -> Step:
+    """The same optimum from :func:`optimal_weight_in_space` (C2) with the Gaussian
+    curvature ``h = -1/(s^2 + sigma^2/alpha^2)`` of ``x_t/alpha``."""
     mu, y = sp.Symbol("mu", real=True), sp.Symbol("y", real=True)
     variance = data_sd**2 + sigma**2 / spaces.alpha**2  # independent variances add
     log_density = -(y - mu) ** 2 / (2 * variance) - sp.log(2 * sp.pi * variance) / 2
-    curvature = sp.diff(log_density, y, 2)
-    weight = optimal_weight_in_space("eps")[0].subs(h, curvature)
-    weight = sp.expand(sp.cancel(weight.subs(spaces.alpha, sp.sqrt(spaces.snr) * sigma)))
-    steps = (confirm(weight, 1 + 1 / (spaces.snr * data_sd**2),
-                     "Gaussian data N(mu, s^2): h = -1/(s^2 + sigma^2/alpha^2), so "
-                     "W*_eps = 1 + 1/(SNR s^2) at every x_t"),)
-    return weight, steps
+    weight = optimal_weight_in_space("eps")[0].subs(h, sp.diff(log_density, y, 2))
+    return confirm(weight.subs(spaces.alpha, sp.sqrt(spaces.snr) * sigma),
+                   _gaussian_optimal_eps()[0],
+                   "the same optimum from W*_eps = 1/(1 + sigma_e^2 h) (C2) with the "
+                   "Gaussian curvature h = -1/(s^2 + sigma^2/alpha^2)")
 
 
 def _gaussian_optimal_against_c7() -> Step:
@@ -486,6 +506,7 @@ def weighting_derivation() -> tuple[Step, ...]:
     for space in spaces.SPACES:
         steps += optimal_weight_in_space(space)[1]
     steps += _gaussian_optimal_eps()[1]
+    steps.append(_gaussian_optimal_through_curvature())
     steps.append(_gaussian_optimal_against_c7())
     for schedule in spaces.SCHEDULES:
         w = sp.expand_trig(weighting("likelihood").density_form(schedule, variable="t",

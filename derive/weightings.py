@@ -503,8 +503,9 @@ def weighting_derivation() -> tuple[Step, ...]:
     """Confirmed identities of the zoo: the optimum in every space, C7 in ``eps`` space,
     likelihood weighting's density form, and the EDM and Min-SNR conversions."""
     steps: list[Step] = []
-    for space in spaces.SPACES:
-        steps += optimal_weight_in_space(space)[1]
+    for i, space in enumerate(spaces.SPACES):  # the Var[eps | x_t] steps once
+        found = optimal_weight_in_space(space)[1]
+        steps += found if i == 0 else found[-1:]
     steps += _gaussian_optimal_eps()[1]
     steps.append(_gaussian_optimal_through_curvature())
     steps.append(_gaussian_optimal_against_c7())

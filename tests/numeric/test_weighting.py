@@ -119,3 +119,13 @@ def test_show_list_and_plot(capsys, tmp_path) -> None:
     assert main(["weighting", "plot", "edm", "ddpm", "--space", "eps", "--schedule", "edm",
                  "--out", str(out)]) == 0
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_p1_is_a_claim_of_verify_after_c7() -> None:
+    from numeric.checks import CLAIM_TITLES, claim_ids, tasks
+
+    ids = claim_ids()
+    assert ids.index("P1") == ids.index("C7") + 1
+    assert CLAIM_TITLES["P1"] == "Weightings across parameterisations"
+    assert {t.method for t in tasks(["P1"], quick=True)} == {"exact", "monte-carlo",
+                                                              "quadrature"}

@@ -45,15 +45,35 @@ from derive.claim import Claim, Step
 from derive.hermite import hermite_e, square_linearisation
 from derive.noise import NoiseFamily, custom_noise, noise_family
 from derive.parsing import parse_expression
+from derive.spaces import (
+    SCHEDULES,
+    SPACES,
+    Schedule,
+    conversion_factor,
+    convert,
+    schedule,
+    schedule_conversion_factor,
+)
 from derive.symbols import E, h, m, ratio_symbols, s, sigma
-from derive.weightings import Weighting, weightings
+from derive.weightings import (
+    SamplingDensity,
+    Weighting,
+    optimal_weight_in_space,
+    parse_weighting_name,
+    weighting,
+    weightings,
+)
 
 __all__ = [
+    "SCHEDULES",
+    "SPACES",
     "Claim",
     "DerivationError",
     "E",
     "InvalidArgumentError",
     "NoiseFamily",
+    "SamplingDensity",
+    "Schedule",
     "Step",
     "Weighting",
     "claim",
@@ -61,6 +81,8 @@ __all__ = [
     "conditional_covariance",
     "conditional_covariance_matrix",
     "conditional_mean",
+    "conversion_factor",
+    "convert",
     "curvature_in_ratios",
     "custom_noise",
     "derive_c1",
@@ -85,16 +107,21 @@ __all__ = [
     "noise_family",
     "optimal_sandwich",
     "optimal_weight",
+    "optimal_weight_in_space",
     "parse_expression",
+    "parse_weighting_name",
     "ratio_symbols",
     "s",
     "sandwich_covariance",
+    "schedule",
+    "schedule_conversion_factor",
     "sigma",
     "square_linearisation",
     "target",
     "taylor_coefficients",
     "taylor_expansion",
     "weight_excess",
+    "weighting",
     "weightings",
 ]
 

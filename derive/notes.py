@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from derive import claims, weightings
-from derive.render import render_claim, render_index, render_weightings
+from derive import claims
+from derive.render import render_claim, render_index
+from derive.render_weightings import render_weightings_note
+from derive.theory import theory_note
 
 __all__ = ["DEFAULT_ORDER", "derived_notes"]
 
@@ -15,6 +17,6 @@ def derived_notes(max_order: int = DEFAULT_ORDER) -> dict[str, str]:
     all_claims = claims(max_order)
     files = {"index.md": render_index(all_claims, max_order)}
     files.update({f"{c.id}.md": render_claim(c) for c in all_claims})
-    files["weightings.md"] = render_weightings(weightings())
-    files["theory.md"] = __import__("derive.theory").theory.theory_note(max_order)
+    files["weightings.md"] = render_weightings_note()
+    files["theory.md"] = theory_note(max_order)
     return files

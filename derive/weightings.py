@@ -1,37 +1,176 @@
-"""Loss weightings of the literature, converted to score space, with their leading terms.
+"""The weighting zoo as records: each weighting in its native space, in every space, and
+as a density over ``lambda = log SNR``.
 
-Conversions used (VE parametrisation ``x~ = x + sigma E``):
-``||D - x||^2 = sigma^4 ||s - T_1||^2`` (denoiser), ``||eps_hat - eps||^2 =
-sigma^2 ||s - T_1||^2`` (noise prediction), with ``SNR = sigma_data^2 / sigma^2``.
+Conventions (:mod:`derive.spaces`): ``x_t = alpha x0 + sigma eps``, ``SNR =
+alpha^2/sigma^2``, ``lambda = log SNR``. A record's ``native`` formula is written in
+the vocabulary ``sigma``, ``alpha``, ``snr``, ``lam``, ``t``, ``sigma_data``, ``g2``
+(the SDE's ``g(t)^2``) and the weighting's own parameters; :meth:`Weighting.in_space`
+converts it with ``w_Y = w_X k_X / k_Y`` onto a schedule, and
+:meth:`Weighting.density_form` folds in its noise-level sampling density.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
 
 import sympy as sp
 
-from derive.symbols import gamma, k_p2, s_data, sigma, sigma_data
+from derive import spaces
+from derive._validation import InvalidArgumentError
+from derive.claim import Step, confirm, define
+from derive.symbols import gamma, h, k_p2, s_data, sigma, sigma_data
 
-__all__ = ["Weighting", "leading_term", "weightings"]
+__all__ = [
+    "VOCABULARY",
+    "SamplingDensity",
+    "Weighting",
+    "leading_term",
+    "optimal_weight_in_space",
+    "parse_weighting_name",
+    "weighting",
+    "weighting_derivation",
+    "weightings",
+]
 
-_sigma_min, _sigma_max, _time = sp.symbols("sigma_min sigma_max tau", positive=True)
+g2 = sp.Symbol("g2", positive=True)
+"""``g(t)^2`` of the forward SDE (likelihood weighting)."""
+p_mean, p_std = sp.Symbol("P_mean", real=True), sp.Symbol("P_std", positive=True)
+logit_m, logit_s = sp.Symbol("m", real=True), sp.Symbol("s", positive=True)
+bias = sp.Symbol("b", real=True)
+data_sd = sp.Symbol("s", positive=True)
+_SPEED = sp.Symbol("speed", positive=True)  # -dlambda/dt on a schedule
+
+#: Names a weighting formula may use besides its parameters.
+VOCABULARY: dict[str, sp.Symbol] = {
+    "sigma": sigma, "alpha": spaces.alpha, "snr": spaces.snr, "lam": spaces.lam,
+    "t": spaces.time, "sigma_data": sigma_data,
+}
+
+
+@dataclass(frozen=True)
+class SamplingDensity:
+    """How noise levels are drawn: a density of ``t`` (on the schedule's range) or of
+    ``lambda`` (``variable``), as a SymPy expression in :data:`derive.spaces.time` or
+    :data:`derive.spaces.lam`."""
+
+    variable: str
+    expr: sp.Expr
+    text: str
+
+    def of_time(self, schedule: str) -> sp.Expr:
+        """``p(t)`` on the named schedule (``p_lambda(lambda(t)) |lambda'(t)|`` for a
+        density of ``lambda``; the uniform density over the schedule's ``t`` range).
+
+        Written in ``t``, ``lam`` and ``speed = -dlambda/dt``, the symbols that
+        :func:`_level` replaces by functions of the chosen variable."""
+        sched = spaces.schedule(schedule)
+        low, high = sched.t_range
+        if self.variable == "t" and self is _UNIFORM:
+            return 1 / (high - low)
+        if self.variable == "t":
+            if high > 1:
+                raise InvalidArgumentError("schedule", schedule,
+                                           f"{self.text} is a density of t in (0, 1)",
+                                           "choose a schedule with t in [0, 1]")
+            return self.expr
+        return self.expr * _SPEED  # p_lambda(lambda) |dlambda/dt|, in the level symbols
+
+
+_UNIFORM = SamplingDensity("t", sp.Integer(1), "uniform t")
 
 
 @dataclass(frozen=True)
 class Weighting:
-    """A weighting ``lambda(sigma)`` of the first-order score loss ``||s - T_1||^2``."""
+    """One weighting of the literature.
+
+    Attributes
+    ----------
+    name
+        CLI name (``edm``, ``min-snr``, ...).
+    title
+        Human-readable name.
+    space
+        Native space (:data:`derive.spaces.SPACES`) or ``lambda`` when the weighting is
+        given directly as a density form (Kingma & Gao's sigmoid weighting).
+    native
+        The native formula (see :data:`VOCABULARY`).
+    parameters
+        ``(symbol, default)`` pairs in CLI order; ``default`` is ``None`` when required.
+    density
+        The noise-level sampling density it is defined with.
+    paper, code
+        The source paper and the repository path of a reference implementation.
+    """
 
     name: str
-    score_space: sp.Expr
-    source: str
-    native: str
+    title: str
+    space: str
+    native: sp.Expr
+    parameters: tuple[tuple[sp.Symbol, sp.Expr | None], ...]
+    density: SamplingDensity
+    paper: str
+    code: str
+
+    @property
+    def source(self) -> str:
+        return self.paper
+
+    @property
+    def score_space(self) -> sp.Expr:
+        """The weight of the score loss ``||s - T_1||^2`` on the VE schedule, in ``sigma``."""
+        return self.in_space("score", "ve", variable="sigma")
 
     @property
     def leading(self) -> sp.Expr:
-        """Leading term as ``sigma -> 0``."""
+        """Leading term of :attr:`score_space` as ``sigma -> 0``."""
         return leading_term(self.score_space)
+
+    def in_space(self, space: str, schedule: str = "ve", variable: str = "auto",
+                 values: dict[str, float] | None = None, simplify: bool = True) -> sp.Expr:
+        """The weight of the ``space`` loss on the named schedule.
+
+        ``variable``: ``t``, ``lambda`` or ``sigma`` (only where ``alpha = 1``); ``auto``
+        is ``sigma`` on the VE and EDM schedules and ``t`` elsewhere. ``values`` binds
+        parameters (schedule ones included) by name. ``simplify=False`` skips SymPy's
+        simplification (the same function, faster, e.g. for numerical evaluation).
+        """
+        return _bind(_in_space(self.name, space, schedule, _variable(variable, schedule),
+                               simplify), values)
+
+    def density_form(self, schedule: str = "ve", variable: str = "lambda",
+                     values: dict[str, float] | None = None, simplify: bool = True) -> sp.Expr:
+        """``W = p(t) w_X(t) k_X(t) |dt/dlambda|`` (``variable`` ``lambda`` or ``t``)."""
+        return _bind(_density(self.name, schedule, _variable(variable, schedule), simplify),
+                     values)
+
+    def general(self, space: str) -> sp.Expr:
+        """The weight of the ``space`` loss for a general schedule (plain symbols)."""
+        return _general(self.name, space)
+
+    def defaults(self) -> dict[str, sp.Expr]:
+        return {s.name: d for s, d in self.parameters if d is not None}
+
+
+def _variable(variable: str, schedule: str) -> str:
+    spaces.schedule(schedule)
+    if variable == "auto":
+        return "sigma" if schedule in ("ve", "edm") else "t"
+    if variable not in ("t", "lambda", "sigma"):
+        raise InvalidArgumentError("variable", variable, "unknown variable",
+                                   "choose t, lambda or sigma")
+    if variable == "sigma" and schedule not in ("ve", "edm"):
+        raise InvalidArgumentError("variable", variable,
+                                   f"sigma alone does not fix the level on {schedule}",
+                                   "use t or lambda")
+    return variable
+
+
+def _bind(expr: sp.Expr, values: dict[str, float] | None) -> sp.Expr:
+    if not values:
+        return expr
+    table = {s: sp.nsimplify(values[s.name]) if isinstance(values[s.name], (int, float))
+             else values[s.name] for s in expr.free_symbols if s.name in values}
+    return expr.subs(table)
 
 
 def leading_term(expr: sp.Expr) -> sp.Expr:
@@ -39,7 +178,6 @@ def leading_term(expr: sp.Expr) -> sp.Expr:
 
     Examples
     --------
-    >>> from derive.symbols import sigma
     >>> leading_term(sigma**2 + sigma**4)
     sigma**2
     """
@@ -52,27 +190,346 @@ def leading_term(expr: sp.Expr) -> sp.Expr:
     return sp.powsimp(resolved.as_leading_term(sigma), force=True)
 
 
-@cache
-def weightings() -> tuple[Weighting, ...]:
-    """The weighting zoo, in score space."""
-    snr = sigma_data**2 / sigma**2
-    schedule = _sigma_min * (_sigma_max / _sigma_min) ** _time  # geometric VE schedule
-    g_squared = sp.diff(schedule**2, _time)  # likelihood weighting: g(t)^2 = d sigma^2/dt
-    likelihood = sp.simplify(g_squared.subs(_sigma_max, sp.Symbol("sigma_max", positive=True))
-                             / schedule**2) * sigma**2
-    return (
-        Weighting("uniform", sp.Integer(1), "plain DSM", "1"),
-        Weighting("heuristic (NCSN)", sigma**2, "Song & Ermon 2019", "sigma^2"),
-        Weighting("optimal, Gaussian data", sigma**2 * (sigma**2 + s_data**2) / s_data**2,
-                  "C7 (notes/theory.md)", "1/Sigma_1"),
-        Weighting("EDM", (sigma**2 + sigma_data**2) / (sigma * sigma_data) ** 2 * sigma**4,
-                  "Karras et al. 2022", "(sigma^2 + sigma_data^2)/(sigma sigma_data)^2 on "
-                  "||D - x||^2"),
-        Weighting("Min-SNR-gamma", sp.Min(snr, gamma) * sigma**4,
-                  "Hang et al. 2023", "min(SNR, gamma) on ||D - x||^2"),
-        Weighting("P2", sigma**2 / (k_p2 + snr) ** gamma, "Choi et al. 2022",
-                  "1/(k + SNR)^gamma on ||eps_hat - eps||^2"),
-        Weighting("likelihood (VE)", likelihood, "Song et al. 2021",
-                  "g(t)^2 = d sigma^2/dt, geometric schedule"),
-    )
+# ---------------------------------------------------------------- the optimal weight
+@spaces._cached
+def optimal_weight_in_space(space: str) -> tuple[sp.Expr, tuple[Step, ...]]:
+    """``W*_X = 1/Var[X | x_t]`` for a general schedule, with its derivation.
 
+    ``h`` is the curvature ``(log p)''`` of the data noised by ``VE`` at
+    ``sigma/alpha = SNR^(-1/2)``, evaluated at ``x_t/alpha`` (C2 gives
+    ``Var[eps | x_t] = 1 + (sigma/alpha)^2 h``).
+    """
+    import derive  # the C2 covariance, looked up at call time
+
+    level = sp.Symbol("sigma_e", positive=True)
+    sigma_1 = derive.conditional_covariance(1).subs(sigma, level)
+    sigma_1 = sigma_1.subs({derive.m(2): h + derive.m(1) ** 2})
+    # x_t/alpha = x0 + sigma_e eps with sigma_e = sigma/alpha; eps = (x_t/alpha - x0)/sigma_e
+    var_eps = sp.expand(level**2 * sigma_1)
+    _, coefficient = spaces._error_coefficient(space)
+    var_target = spaces._to_plain(coefficient) ** 2 * var_eps
+    weight = sp.factor(sp.cancel(1 / var_target.subs(level, sigma / spaces.alpha)))
+    steps = (
+        define("Var[eps | x_t] = Cov[x0 | y]/sigma_e^2 = sigma_e^2 Sigma_1(y) at the VE "
+               "level sigma_e = sigma/alpha, y = x_t/alpha (C2)",
+               sp.Eq(sp.Symbol(r"\mathrm{Var}[\epsilon|x_t]"), var_eps)),
+        confirm(var_eps, 1 + level**2 * h, "Var[eps | x_t] = 1 + sigma_e^2 h"),
+        confirm(weight, spaces.convert(1 / (1 + sigma**2 / spaces.alpha**2 * h), "eps", space),
+                f"W*_{space} = 1/Var[{space} target | x_t] = W*_eps k_eps/k_{space}: the "
+                "optimum converts like any weight"),
+    )
+    return weight, steps
+
+
+@spaces._cached
+def _gaussian_optimal_eps() -> tuple[sp.Expr, tuple[Step, ...]]:
+    """``W*_eps = 1/Var[eps | x_t]`` for ``N(mu, s^2)`` data, by Gaussian conditioning.
+
+    ``(x0 - mu, eps)`` are independent Gaussians, so ``Var[eps | x_t] = Var[eps] -
+    Cov(eps, x_t)^2 / Var[x_t]``; the moments come from expanding the polynomials.
+    """
+    z, e = sp.Symbol("z", real=True), sp.Symbol("e", real=True)  # x0 - mu, eps
+    moments = {(2, 0): data_sd**2, (0, 2): sp.Integer(1), (1, 1): sp.Integer(0)}
+
+    def expect(poly: sp.Expr) -> sp.Expr:
+        terms = sp.Poly(sp.expand(poly), z, e).as_dict()
+        return sp.expand(sum(c * moments[m] for m, c in terms.items()))
+
+    centred = spaces.alpha * z + sigma * e  # x_t - alpha mu
+    var_eps = 1 - expect(e * centred) ** 2 / expect(centred**2)
+    weight = sp.expand(sp.cancel((1 / var_eps).subs(spaces.alpha, sp.sqrt(spaces.snr) * sigma)))
+    steps = (confirm(weight, 1 + 1 / (spaces.snr * data_sd**2),
+                     "Gaussian data N(mu, s^2): Var[eps | x_t] = 1 - sigma^2/(alpha^2 s^2 + "
+                     "sigma^2), so W*_eps = 1 + 1/(SNR s^2) at every x_t"),)
+    return weight, steps
+
+
+def _gaussian_optimal_through_curvature() -> Step:
+    """The same optimum from :func:`optimal_weight_in_space` (C2) with the Gaussian
+    curvature ``h = -1/(s^2 + sigma^2/alpha^2)`` of ``x_t/alpha``."""
+    mu, y = sp.Symbol("mu", real=True), sp.Symbol("y", real=True)
+    variance = data_sd**2 + sigma**2 / spaces.alpha**2  # independent variances add
+    log_density = -(y - mu) ** 2 / (2 * variance) - sp.log(2 * sp.pi * variance) / 2
+    weight = optimal_weight_in_space("eps")[0].subs(h, sp.diff(log_density, y, 2))
+    return confirm(weight.subs(spaces.alpha, sp.sqrt(spaces.snr) * sigma),
+                   _gaussian_optimal_eps()[0],
+                   "the same optimum from W*_eps = 1/(1 + sigma_e^2 h) (C2) with the "
+                   "Gaussian curvature h = -1/(s^2 + sigma^2/alpha^2)")
+
+
+def _gaussian_optimal_against_c7() -> Step:
+    """The same optimum from C7's convolution integral (VE score space), moved to ``eps``."""
+    import derive
+
+    weight_ve, _ = derive.gaussian_data_optimal_weight()
+    level = sp.Symbol("sigma_e", positive=True)
+    eps_weight = (weight_ve.subs(sigma, level) * spaces.conversion_factor("score").subs(
+        sigma, level)).subs(s_data, data_sd)
+    return confirm(eps_weight.subs(level, 1 / sp.sqrt(spaces.snr)), _gaussian_optimal_eps()[0],
+                   "C7's W* (VE score space, convolution integral) times k_score at "
+                   "sigma_e = SNR^(-1/2) gives the same eps-space optimum")
+
+
+# ---------------------------------------------------------------- the zoo
+def _edm_density() -> SamplingDensity:
+    u = sp.Symbol("u", real=True)  # u = ln sigma_e ~ N(P_mean, P_std^2); lambda = -2 u
+    normal = sp.exp(-(u - p_mean) ** 2 / (2 * p_std**2)) / (p_std * sp.sqrt(2 * sp.pi))
+    density = normal.subs(u, -spaces.lam / 2) * sp.Rational(1, 2)
+    return SamplingDensity("lambda", density,
+                           "ln(sigma/alpha) ~ N(P_mean, P_std^2), i.e. lambda ~ "
+                           "N(-2 P_mean, 4 P_std^2)")
+
+
+def _sd3_density() -> SamplingDensity:
+    u = sp.Symbol("u", real=True)  # u = logit t ~ N(m, s^2)
+    normal = sp.exp(-(u - logit_m) ** 2 / (2 * logit_s**2)) / (logit_s * sp.sqrt(2 * sp.pi))
+    logit = sp.log(spaces.time / (1 - spaces.time))
+    density = normal.subs(u, logit) * sp.factor(sp.diff(logit, spaces.time))
+    return SamplingDensity("t", density, "logit(t) ~ N(m, s^2)")
+
+
+@spaces._cached
+def _zoo() -> dict[str, Weighting]:
+    gaussian_eps, _ = _gaussian_optimal_eps()
+    records = [
+        Weighting("uniform", "uniform (plain DSM)", "score", sp.Integer(1), (), _UNIFORM,
+                  "Vincent 2011 (denoising score matching)", "-"),
+        Weighting("ncsn", "NCSN heuristic sigma^2", "score", sigma**2, (), _UNIFORM,
+                  "Song & Ermon 2019",
+                  "ermongroup/ncsn losses/dsm.py (anneal_dsm_score_estimation, "
+                  "anneal_power=2); yang-song/score_sde_pytorch losses.py (get_smld_loss_fn)"),
+        Weighting("ddpm", "DDPM simple", "eps", sp.Integer(1), (), _UNIFORM,
+                  "Ho et al. 2020",
+                  "hojonathanho/diffusion diffusion_tf/diffusion_utils_2.py (training_losses, "
+                  "'mse'); yang-song/score_sde_pytorch losses.py (get_ddpm_loss_fn)"),
+        Weighting("edm", "EDM", "x0", (sigma**2 + sigma_data**2) / (sigma * sigma_data) ** 2,
+                  ((sigma_data, sp.Rational(1, 2)), (p_mean, sp.Rational(-6, 5)),
+                   (p_std, sp.Rational(6, 5))), _edm_density(),
+                  "Karras et al. 2022", "NVlabs/edm training/loss.py (EDMLoss)"),
+        Weighting("min-snr", "Min-SNR-gamma", "x0", sp.Min(spaces.snr, gamma),
+                  ((gamma, None),), _UNIFORM, "Hang et al. 2023",
+                  "TiankaiHang/Min-SNR-Diffusion-Training guided_diffusion/gaussian_diffusion.py; "
+                  "huggingface/diffusers training_utils.py (compute_snr, snr_gamma)"),
+        Weighting("p2", "P2", "eps", 1 / (k_p2 + spaces.snr) ** gamma,
+                  ((k_p2, None), (gamma, None)), _UNIFORM, "Choi et al. 2022",
+                  "jychoi118/P2-weighting guided_diffusion/gaussian_diffusion.py"),
+        Weighting("likelihood", "likelihood weighting g(t)^2", "score", g2, (), _UNIFORM,
+                  "Song et al. 2021 (maximum likelihood training)",
+                  "yang-song/score_sde_pytorch losses.py (get_sde_loss_fn, "
+                  "likelihood_weighting)"),
+        Weighting("v-prediction", "v-prediction", "v", sp.Integer(1), (), _UNIFORM,
+                  "Salimans & Ho 2022", "-"),
+        Weighting("rectified-flow", "rectified flow, uniform t", "velocity", sp.Integer(1), (),
+                  _UNIFORM, "Liu et al. 2023",
+                  "huggingface/diffusers training_utils.py "
+                  "(compute_density_for_timestep_sampling, weighting_scheme='none')"),
+        Weighting("sd3", "rectified flow, logit-normal t (SD3)", "velocity", sp.Integer(1),
+                  ((logit_m, sp.Integer(0)), (logit_s, sp.Integer(1))), _sd3_density(),
+                  "Esser et al. 2024",
+                  "huggingface/diffusers training_utils.py "
+                  "(compute_density_for_timestep_sampling, 'logit_normal')"),
+        Weighting("sigmoid", "sigmoid weighting (Kingma & Gao)", "lambda",
+                  1 / (1 + sp.exp(spaces.lam - bias)), ((bias, None),), _UNIFORM,
+                  "Kingma & Gao 2023", "-"),
+        Weighting("optimal-gaussian", "optimal W* for N(mu, S^2) data (C7)", "eps",
+                  gaussian_eps, ((data_sd, None),), _UNIFORM,
+                  "this project (C3, C7)", "derive.weightings (this package)"),
+    ]
+    return {w.name: w for w in records}
+
+
+def weightings() -> tuple[Weighting, ...]:
+    """Every named weighting, in listing order.
+
+    Examples
+    --------
+    >>> [w.name for w in weightings()][:4]
+    ['uniform', 'ncsn', 'ddpm', 'edm']
+    """
+    return tuple(_zoo().values())
+
+
+def weighting(name: str) -> Weighting:
+    """The weighting called ``name`` (no parameters; see :func:`parse_weighting_name`)."""
+    zoo = _zoo()
+    if name not in zoo:
+        raise InvalidArgumentError("weighting", name, "unknown weighting",
+                                   f"choose one of {', '.join(zoo)} (dsmw weighting list)")
+    return zoo[name]
+
+
+def parse_weighting_name(text: str) -> tuple[Weighting, dict[str, sp.Expr]]:
+    """``"p2:1:0.5"`` -> the P2 record and ``{"k": 1, "gamma": 1/2}`` (defaults filled in).
+
+    Examples
+    --------
+    >>> record, values = parse_weighting_name("edm")
+    >>> record.name, values["sigma_data"]
+    ('edm', 1/2)
+    >>> parse_weighting_name("min-snr:5")[1]
+    {'gamma': 5}
+    """
+    if not isinstance(text, str) or not text.strip():
+        raise InvalidArgumentError("weighting", text, "empty name",
+                                   "e.g. edm, min-snr:5 (dsmw weighting list)")
+    name, *given = text.strip().split(":")
+    record = weighting(name)
+    if len(given) > len(record.parameters):
+        raise InvalidArgumentError("weighting", text,
+                                   f"{name} takes {len(record.parameters)} parameter(s)",
+                                   f"write {_usage(record)}")
+    values: dict[str, sp.Expr] = {}
+    for i, (symbol, default) in enumerate(record.parameters):
+        if i < len(given):
+            try:
+                value = sp.Rational(given[i])
+            except (TypeError, ValueError, sp.SympifyError):
+                raise InvalidArgumentError("weighting", text,
+                                           f"parameter {symbol.name}={given[i]!r} is not a "
+                                           "number", f"write {_usage(record)}") from None
+            if (symbol.is_positive and value <= 0) or not value.is_finite:
+                raise InvalidArgumentError("weighting", text,
+                                           f"parameter {symbol.name} must be > 0",
+                                           f"write {_usage(record)}")
+        elif default is None:
+            raise InvalidArgumentError("weighting", text,
+                                       f"{name} needs its parameter {symbol.name}",
+                                       f"write {_usage(record)}")
+        else:
+            value = default
+        values[symbol.name] = value
+    return record, values
+
+
+def _usage(record: Weighting) -> str:
+    required = "".join(f":{s.name.upper()}" for s, d in record.parameters if d is None)
+    optional = "".join(f":{s.name.upper()}" for s, d in record.parameters if d is not None)
+    return record.name + required + (f"[{optional}]" if optional else "")
+
+
+# ---------------------------------------------------------------- conversions
+def _plain(record: Weighting) -> sp.Expr:
+    """Native formula in the plain symbols (``snr``, ``lam`` replaced; ``g2``, ``t`` kept)."""
+    ratio = spaces.snr_definition()
+    return record.native.subs({spaces.snr: ratio, spaces.lam: sp.log(ratio)})
+
+
+@spaces._cached
+def _general(name: str, space: str) -> sp.Expr:
+    record = weighting(name)
+    if record.space == "lambda":
+        raise InvalidArgumentError("weighting", name, "is defined by its density form; its "
+                                   "weight in a space depends on the schedule",
+                                   "use in_space(space, schedule)")
+    return sp.simplify(_plain(record) * spaces.conversion_factor(record.space)
+                       / spaces.conversion_factor(space))
+
+
+@spaces._cached
+def _level(schedule: str, variable: str, simplify: bool = True) -> dict[sp.Symbol, sp.Expr]:
+    """``alpha``, ``sigma``, their ``t``-derivatives, ``g^2``, ``t``, ``lambda`` and
+    ``-dlambda/dt`` on the schedule as functions of ``variable`` (simplified once)."""
+    sched = spaces.schedule(schedule)
+    raw = {spaces.alpha: sched.alpha, sigma: sched.sigma,
+           spaces.alpha_dot: sp.diff(sched.alpha, spaces.time),
+           spaces.sigma_dot: sp.diff(sched.sigma, spaces.time), g2: sched.g_squared(),
+           spaces.lam: sched.lam, _SPEED: -sp.diff(sched.lam, spaces.time),
+           spaces.time: spaces.time}
+    if variable == "t":
+        return {k: _tidy(v) if simplify else v for k, v in raw.items()}
+    if variable == "lambda":
+        inverse = sched.time_of_lambda()
+        out = {k: _tidy(sp.expand_log(v.subs(spaces.time, inverse), force=True),
+                        positive=k in _POSITIVE) for k, v in raw.items()}
+        out[spaces.lam] = spaces.lam
+        return out
+    (inverse,) = sp.solve(sp.Eq(sched.sigma, sigma), spaces.time)
+    out = {k: _tidy(sp.expand_log(sp.powsimp(v.subs(spaces.time, inverse), force=True),
+                                  force=True)) for k, v in raw.items()}
+    out[sigma] = sigma
+    return out
+
+
+def _tidy(expr: sp.Expr, positive: bool = False) -> sp.Expr:
+    """The shortest of ``expr``, its ``simplify`` and (for a positive quantity)
+    ``exp(simplify(log expr))``; a form that leaves the reals (log branches) is dropped."""
+    candidates = [expr, sp.simplify(sp.powsimp(expr, force=True))]
+    if positive and expr.has(sp.exp, sp.Pow):
+        candidates.append(sp.exp(sp.simplify(sp.expand_log(sp.log(expr), force=True))))
+    real = [c for c in candidates if not c.has(sp.I)]
+    return min(real, key=sp.count_ops)
+
+
+_POSITIVE = (spaces.alpha, sigma, g2, spaces.time, spaces.sigma_dot, _SPEED)
+
+
+def _eps_weight_of_density(record: Weighting, schedule: str) -> sp.Expr:
+    """A weighting given as ``W(lambda)``: ``w_eps = W(lambda) |dlambda/dt| / p(t)``."""
+    return record.native * _SPEED / record.density.of_time(schedule)
+
+
+def _on_level(expr: sp.Expr, schedule: str, variable: str, simplify: bool) -> sp.Expr:
+    level = _level(schedule, variable, simplify or variable != "t")
+    out = expr.subs(level, simultaneous=True)
+    return _tidy(out) if simplify else out
+
+
+@spaces._cached
+def _in_space(name: str, space: str, schedule: str, variable: str, simplify: bool
+              ) -> sp.Expr:
+    spaces._check_space(space)
+    record = weighting(name)
+    if record.space == "lambda":
+        native, source = _eps_weight_of_density(record, schedule), "eps"
+    else:
+        native, source = _plain(record), record.space
+    expr = native * spaces.conversion_factor(source) / spaces.conversion_factor(space)
+    return _on_level(expr, schedule, variable, simplify)
+
+
+@spaces._cached
+def _density(name: str, schedule: str, variable: str, simplify: bool) -> sp.Expr:
+    record = weighting(name)
+    if record.space == "lambda":
+        return _on_level(record.native, schedule, variable, simplify)
+    # W = p(t) w_X k_X |dt/dlambda|
+    expr = (record.density.of_time(schedule) * _plain(record)
+            * spaces.conversion_factor(record.space) / _SPEED)
+    return _on_level(expr, schedule, variable, simplify)
+
+
+@spaces._cached
+def weighting_derivation() -> tuple[Step, ...]:
+    """Confirmed identities of the zoo: the optimum in every space, C7 in ``eps`` space,
+    likelihood weighting's density form, and the EDM and Min-SNR conversions."""
+    steps: list[Step] = []
+    for i, space in enumerate(spaces.SPACES):  # the Var[eps | x_t] steps once
+        found = optimal_weight_in_space(space)[1]
+        steps += found if i == 0 else found[-1:]
+    steps += _gaussian_optimal_eps()[1]
+    steps.append(_gaussian_optimal_through_curvature())
+    steps.append(_gaussian_optimal_against_c7())
+    for schedule in spaces.SCHEDULES:
+        w = sp.expand_trig(weighting("likelihood").density_form(schedule, variable="t",
+                                                                 simplify=False))
+        steps.append(confirm(w, 1 / (spaces.schedule(schedule).t_range[1]
+                                     - spaces.schedule(schedule).t_range[0]),
+                             f"{schedule}: likelihood weighting g^2 with uniform t has a "
+                             "constant density form (the ELBO)"))
+    edm = weighting("edm")
+    steps.append(confirm(edm.in_space("score", "ve", "sigma"),
+                         sigma**2 * (sigma**2 + sigma_data**2) / sigma_data**2,
+                         "EDM's denoiser weight on the VE score loss: lambda_EDM sigma^4"))
+    steps.append(confirm(edm.in_space("F", "edm", "sigma"), sp.Integer(1),
+                         "EDM's weight on its F loss is 1 (lambda_EDM = 1/c_out^2)"))
+    minsnr = weighting("min-snr")
+    steps.append(confirm(minsnr.general("eps") - sp.Min(spaces.snr_definition(), gamma)
+                         / spaces.snr_definition(), sp.Integer(0),
+                         "Min-SNR-gamma in eps space: min(SNR, gamma)/SNR"))
+    steps.append(confirm(minsnr.general("v").subs(spaces.alpha, sp.sqrt(1 - sigma**2))
+                         - sp.Min(spaces.snr_definition(), gamma).subs(
+                             spaces.alpha, sp.sqrt(1 - sigma**2))
+                         / (spaces.snr_definition().subs(spaces.alpha, sp.sqrt(1 - sigma**2))
+                            + 1), sp.Integer(0),
+                         "Min-SNR-gamma in v space on a VP schedule: min(SNR, gamma)/(SNR + 1)"))
+    return tuple(steps)

@@ -25,6 +25,11 @@ _LAZY = {
     "reference_noise": "numeric.noise_reference",
     "check_formula": "numeric.user_check",
     "verify": "numeric.checks",
+    "check_weight": "numeric.weighting_cli",
+    "density_curve": "numeric.weighting_eval",
+    "expected_optimal_curve": "numeric.weighting_eval",
+    "level_grid": "numeric.weighting_eval",
+    "weight_curve": "numeric.weighting_eval",
 }
 
 __all__ = [

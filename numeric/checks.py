@@ -174,6 +174,16 @@ def _register_claims() -> None:
 _register_claims()
 
 
+def _register_weightings() -> None:
+    from numeric.weighting_checks import P1_TITLE, weighting_tasks
+
+    CLAIM_TITLES["P1"] = P1_TITLE
+    _TASK_FACTORIES["P1"] = weighting_tasks
+
+
+_register_weightings()
+
+
 def tasks(claims: Iterable[str] | None = None, quick: bool = False) -> list[CheckTask]:
     """The tasks of the selected claims (all by default), in report order."""
     selected = _select(claims)

@@ -1004,7 +1004,7 @@ def _c6_monte_carlo(quick: bool):
 def edm_weight() -> sp.Expr:
     """The score-space weight of the EDM entry of ``derive.weightings()``, in ``sigma``
     and ``sigma_data`` (the one place numeric looks the entry up)."""
-    (edm,) = [w for w in _derive("weightings")() if "EDM" in w.name]
+    (edm,) = [w for w in _derive("weightings")() if w.name.lower() == "edm"]
     return edm.score_space
 
 

@@ -212,6 +212,10 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--seed", type=int, default=0, help="seed of the random cases")
     check.add_argument("--json", action="store_true", help="print a machine-readable verdict")
     check.set_defaults(handler=_cmd_check)
+
+    from numeric.weighting_cli import add_parser as add_weighting_parser
+
+    add_weighting_parser(sub, _cmd_weighting)
     return parser
 
 
@@ -491,6 +495,12 @@ def _describe(exc: BaseException) -> str:
 def _error(args: argparse.Namespace, message: str) -> None:
     print(f"dsmw {getattr(args, 'command', '') or ''}: error: {message}".replace("  ", " "),
           file=sys.stderr)
+
+
+def _cmd_weighting(args: argparse.Namespace) -> int:
+    from numeric.weighting_cli import run
+
+    return run(args)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -23,6 +23,7 @@ import sympy as sp
 import derive
 from derive import m, sigma
 from numeric._checking import run_tasks
+from numeric.weighting_checks import WEIGHTING_MUTANTS
 
 __all__ = ["MUTANTS", "Mutant", "MutantResult", "run_mutants", "substituted"]
 
@@ -160,11 +161,26 @@ def _jensen_flipped(original: Callable) -> Callable:
     return lambda dim=1: -original(dim)
 
 
+class _ScoreSpaceDividedBySigma2:
+    """A weighting record whose score-space form lost a factor ``sigma^2`` (the rest of the
+    record is the original's)."""
+
+    def __init__(self, original: Any) -> None:
+        self._original = original
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._original, name)
+
+    @property
+    def score_space(self) -> sp.Expr:
+        return sp.simplify(self._original.score_space / sigma**2)
+
+
 def _edm_entry_without_sigma(original: Callable) -> Callable:
     """The EDM entry of the weighting zoo with a factor sigma^2 dropped."""
     def mutated():
-        return tuple(dataclasses.replace(w, score_space=sp.simplify(w.score_space / sigma**2))
-                     if "EDM" in w.name else w for w in original())
+        return tuple(_ScoreSpaceDividedBySigma2(w) if w.name.lower() == "edm" else w
+                     for w in original())
     return mutated
 
 
@@ -255,6 +271,8 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant("noise-logistic-scale-2", ("NOISE",), "noise_family",
            "a wrong noise definition: 'logistic' with scale 2", _logistic_at_twice_the_scale),
 )
+# claim P1 (weightings across parameterisations): wrong conversions of derive.spaces
+MUTANTS = MUTANTS + WEIGHTING_MUTANTS
 
 
 @contextlib.contextmanager
@@ -262,6 +280,10 @@ def substituted(mutant: Mutant) -> Iterator[None]:
     """Replace ``derive.<attribute>`` by the mutant while the block runs."""
     from numeric import claim_checks
 
+    if hasattr(mutant, "substituted"):  # a mutant of derive.spaces (claim P1)
+        with mutant.substituted():
+            yield
+        return
     original = getattr(derive, mutant.attribute)
     setattr(derive, mutant.attribute, mutant.factory(original))
     claim_checks.clear_caches()
@@ -277,13 +299,14 @@ def run_mutants(seed: int, quick: bool = True, alpha: float = 1e-4,
                 progress: Callable[[int, int, Mutant], None] | None = None
                 ) -> list[MutantResult]:
     """Run every mutant through the checks of the claims it touches."""
-    from numeric.claim_checks import CLAIM_TITLES, claim_tasks
+    from numeric.checks import CLAIM_TITLES
+    from numeric.checks import tasks as claim_tasks
 
     results = []
     for i, mutant in enumerate(mutants):
         start = time.perf_counter()
         with substituted(mutant):
-            tasks = [t for claim in mutant.claims for t in claim_tasks(claim, quick)]
+            tasks = claim_tasks(mutant.claims, quick)
             report = run_tasks(tasks, CLAIM_TITLES, seed, alpha)
         # a crashed check established nothing: it never counts as catching the mutant
         failed = [c for claim in report.claims for c in claim.checks

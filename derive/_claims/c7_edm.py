@@ -95,10 +95,10 @@ def _any_dimension_steps() -> list[Step]:
 
 
 def _edm_weighting() -> sp.Expr:
-    """The score-space EDM weight of :func:`derive.weightings` (the entry named "EDM")."""
+    """The score-space EDM weight of :func:`derive.weightings` (the entry named "edm")."""
     from derive.weightings import weightings
 
-    (edm,) = [w for w in weightings() if "EDM" in w.name]
+    (edm,) = [w for w in weightings() if w.name.lower() == "edm"]
     return edm.score_space
 
 

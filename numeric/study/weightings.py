@@ -5,6 +5,8 @@ The sigma-only weightings are the SymPy expressions of :func:`derive.weightings`
 and the schedule's ends; the oracle ``W*`` is ``1 / Sigma_1(x~) = 1 / (1/sigma^2 + h)``
 (C2, C3) from the exact mixture; the expected optimal weight ``E[W*](sigma)`` is its
 Simpson-quadrature mean over ``p_sigma`` at each level of the schedule.
+SNR is ``alpha^2/sigma^2``, i.e. ``1/sigma^2`` on the VE schedule the studies use, so
+Min-SNR-5 is ``min(1/sigma^2, 5) sigma^4`` in score space.
 """
 
 from __future__ import annotations
@@ -32,10 +34,10 @@ MIN_SNR_GAMMA = 5.0
 # derive's weightings used here (score space), by their derive name -> study name
 _FROM_DERIVE = {
     "uniform": "uniform",
-    "heuristic (NCSN)": "heuristic sigma^2",
-    "EDM": "EDM",
-    "Min-SNR-gamma": "Min-SNR-5",
-    "likelihood (VE)": "likelihood (VE)",
+    "ncsn": "heuristic sigma^2",
+    "edm": "EDM",
+    "min-snr": "Min-SNR-5",
+    "likelihood": "likelihood (VE)",
 }
 
 
@@ -109,11 +111,11 @@ def weighting_zoo(mixture: GaussianMixture, schedule: Array) -> tuple[StudyWeigh
                               lambda x, sigma: function(sigma) + 0.0 * x)
 
     expected = np.array([float(expected_optimal_weight(mixture, s).value) for s in levels])
-    zoo = [from_derive("uniform"), from_derive("heuristic (NCSN)"),
+    zoo = [from_derive("uniform"), from_derive("ncsn"),
            StudyWeighting("oracle W*", r"\Sigma_1(\tilde x)^{-1} = "
                           r"\frac{\sigma^2}{1 + \sigma^2 h_\sigma(\tilde x)}",
                           _oracle(mixture), depends_on_x=True),
            StudyWeighting("expected W*", r"\mathbb{E}_{p_\sigma}[W^*](\sigma)",
                           _tabulated(levels, expected)),
-           from_derive("EDM"), from_derive("Min-SNR-gamma"), from_derive("likelihood (VE)")]
+           from_derive("edm"), from_derive("min-snr"), from_derive("likelihood")]
     return tuple(zoo)

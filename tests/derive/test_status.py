@@ -115,8 +115,11 @@ def test_dsmw_derive_fails_naming_the_refuted_step(tmp_path: Path) -> None:
         "from derive.symbols import sigma, sigma_data\n"
         "original = w.weightings.__wrapped__\n"
         "def wrong():\n"
-        "    return tuple(w.Weighting(x.name, x.score_space / sigma**2, x.source, x.native)\n"
-        "                 if 'EDM' in x.name else x for x in original())\n"
+        "    class Scaled:\n"
+        "        def __init__(self, x): self.x = x\n"
+        "        def __getattr__(self, name): return getattr(self.x, name)\n"
+        "        score_space = property(lambda self: self.x.score_space / sigma**2)\n"
+        "    return tuple(Scaled(x) if x.name == 'edm' else x for x in original())\n"
         "w.weightings = wrong\n"
         "from numeric.cli import main\n"
         f"sys.exit(main(['derive', '--order', '1', '--out', {str(tmp_path)!r}]))\n")

@@ -135,6 +135,10 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--seed", type=int, default=0, help="seed of the random cases")
     check.add_argument("--json", action="store_true", help="print a machine-readable verdict")
     check.set_defaults(handler=_cmd_check)
+
+    from numeric.data_cli import add_data_parser
+
+    add_data_parser(sub)
     return parser
 
 

@@ -85,6 +85,9 @@ def add_data_parser(sub: Any) -> argparse.ArgumentParser:
                       help="worker processes over the noise levels (default 1; the result "
                       "does not depend on N)")
     data.add_argument("--seed", type=int, default=0, help="seed of the fit and every draw")
+    data.add_argument("--label", default=None,
+                      help="suffix of the run's name (saved as data-NAME-LABEL.json), e.g. "
+                      "to keep a run with another --floor beside the default one")
     data.add_argument("--json", action="store_true",
                       help="print everything (fitted mixture included) as strict JSON")
     data.add_argument("--plot", metavar="FILE", default=None,
@@ -136,6 +139,15 @@ def _cmd_data(args: argparse.Namespace) -> int:
     )
 
     dataset = load_dataset(args.dataset, args.file)
+    if args.label is not None:
+        import re
+
+        if not re.fullmatch(r"[A-Za-z0-9._-]+", args.label):
+            raise InvalidArgumentError("--label", args.label, "letters, digits, '.', '_' and "
+                                       "'-' only", "pass e.g. --label floor-1e-6")
+        from dataclasses import replace
+
+        dataset = replace(dataset, name=f"{dataset.name}-{args.label}")
     components = args.components
     if components is None:
         components = 10 if args.dataset == "digits" else (1, 6)
@@ -147,8 +159,8 @@ def _cmd_data(args: argparse.Namespace) -> int:
     report = timed_report(dataset, components=components, covariance_type=args.covariance,
                           floor=args.floor, standardise=not args.no_standardise,
                           sigmas=args.sigmas, seed=args.seed, rel_se=args.rel_se,
-                          max_draws=args.max_draws, jobs=args.jobs, sensitivity=not args.no_sensitivity,
-                          progress=progress)
+                          max_draws=args.max_draws, jobs=args.jobs,
+                          sensitivity=not args.no_sensitivity, progress=progress)
     written = []
     if args.plot is not None:
         from numeric._io import atomic_write_bytes

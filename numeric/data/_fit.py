@@ -6,7 +6,11 @@ to ``floor`` times the data's mean per-feature variance. With ``floor=None`` the
 chosen from :data:`DEFAULT_FLOORS` by the log-likelihood per point of a held-out fifth of
 the data (fitted on the other four fifths), and the chosen floor is then refitted on all
 of it. With a range of component counts, ``K`` is chosen by BIC (lowest) at that floor;
-the floor is selected first, with the largest ``K`` of the range.
+the floor is selected first, with the largest ``K`` of the range. A best floor at an end
+of the grid is followed outwards a decade at a time (at most :data:`EXTRA_DECADES`,
+within ``[MIN_FLOOR, MAX_FLOOR]``); ``floor_at_grid_edge`` reports if it stayed there
+(held-out likelihood still rising as the floor shrinks means the fit can collapse
+components onto repeated points, as in ``iris``, whose rows repeat).
 """
 
 from __future__ import annotations
@@ -30,6 +34,8 @@ Array = NDArray[np.float64]
 
 #: Candidate variance floors, relative to the data's mean per-feature variance.
 DEFAULT_FLOORS = (1e-4, 1e-3, 1e-2, 3e-2, 1e-1, 3e-1)
+#: How far the floor search follows a best floor at an end of the grid, and its limits.
+EXTRA_DECADES, MIN_FLOOR, MAX_FLOOR = 3, 1e-9, 10.0
 #: Share of the points held out to choose the floor.
 HELD_OUT_SHARE = 0.2
 
@@ -52,10 +58,16 @@ class FittedMixture:
     held_out: dict[float, float] = field(default_factory=dict)
     bic_by_k: dict[int, float] = field(default_factory=dict)
 
+    @property
+    def floor_at_grid_edge(self) -> bool:
+        """The held-out likelihood was best at the smallest or largest floor tried."""
+        return bool(self.held_out) and self.floor in (min(self.held_out), max(self.held_out))
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "n_components": self.n_components, "covariance_type": self.covariance_type,
             "floor": self.floor, "reg_covar": self.reg_covar,
+            "floor_at_grid_edge": self.floor_at_grid_edge,
             "log_likelihood_per_point": self.log_likelihood_per_point, "bic": self.bic,
             "converged": self.converged, "n_iterations": self.n_iterations,
             "fit_seconds": self.fit_seconds, "selection_seconds": self.selection_seconds,
@@ -166,11 +178,25 @@ def fit_mixture(data: Array, components: int | tuple[int, int] = 10,
     held_out: dict[float, float] = {}
     if floor is None:
         order = check_rng(int(seed)).permutation(points.shape[0])
-        cut = int(round(points.shape[0] * (1 - HELD_OUT_SHARE)))
+        cut = round(points.shape[0] * (1 - HELD_OUT_SHARE))
         train, test = points[order[:cut]], points[order[cut:]]
-        for candidate in floors:
+        def try_floor(candidate: float) -> None:
             model = _fit_once(train, high, kind, candidate * scale, int(seed))
             held_out[float(candidate)] = float(model.score(test))
+
+        for candidate in floors:
+            try_floor(candidate)
+        # a best floor at an end of the grid is followed outwards, a decade at a time,
+        # up to EXTRA_DECADES; if it is still at the end, at_grid_edge says so
+        for _ in range(EXTRA_DECADES):
+            chosen = max(held_out, key=held_out.__getitem__)
+            if chosen == min(held_out) and chosen / 10 >= MIN_FLOOR:
+                try_floor(chosen / 10)
+            elif chosen == max(held_out) and chosen * 10 <= MAX_FLOOR:
+                try_floor(chosen * 10)
+            else:
+                break
+        held_out = dict(sorted(held_out.items()))
         chosen = max(held_out, key=held_out.__getitem__)
     else:
         if not (isinstance(floor, int | float) and 0 < floor < 1e3):

@@ -47,7 +47,7 @@ class Dataset:
 
 def _sklearn(what: str) -> Any:
     try:
-        import sklearn  # noqa: F401
+        import sklearn
     except ImportError:
         raise InvalidArgumentError(
             what, "scikit-learn", "this needs scikit-learn, which is not installed",

@@ -83,6 +83,9 @@ def _summary_lines(report: dict[str, Any]) -> list[str]:
         f"{fit['bic']:.6g}, {'converged' if fit['converged'] else 'NOT converged'} in "
         f"{fit['n_iterations']} iterations, {fit['fit_seconds']:.1f} s",
     ]
+    if fit.get("floor_at_grid_edge"):
+        lines.append("the held-out likelihood is best at the edge of the floors tried: the "
+                     "floor is a limit of the search, not an interior optimum")
     if fit["held_out_log_likelihood_by_floor"]:
         lines.append("held-out log-likelihood per point by floor: " + ", ".join(
             f"{e['floor']:g}: {e['held_out_log_likelihood_per_point']:.4g}"
@@ -164,13 +167,16 @@ def plot_report(report: dict[str, Any]) -> bytes:
         ax.plot(s, mean / scale, color="tab:blue", lw=2.5, label="tr E[W*]/d (+-2 SE)")
         ax.plot(s, first / scale, color="black", ls=":", lw=1.5,
                 label="sigma^2 + sigma^4 tr J/d")
-        ax.plot(s, np.array(report["large_sigma"]["edm_harmonic"]) / scale, color="grey",
+        ax.plot(s, np.array(report["large_sigma"]["edm_harmonic"]) / scale, color="C8",
                 ls="-.", lw=1.2, label="EDM, sigma_data^2 = d / tr Cov^-1")
-        for name, w in report["zoo"].items():
+        for index, (name, w) in enumerate(report["zoo"].items()):
             if name == "uniform" and ax is axes[1]:
                 continue
-            ax.plot(s, np.array(w) / scale, lw=1.2, ls="--" if "NCSN" not in name else "-",
-                    label=name)
+            heuristic = "NCSN" in name
+            # fixed colours, so both panels match (tab:blue is E[W*] itself)
+            ax.plot(s, np.array(w) / scale, lw=2.0 if heuristic else 1.2,
+                    ls="-" if heuristic else "--",
+                    color="tab:red" if heuristic else f"C{index + 2}", label=name)
         heavy = report["levels_variance_looks_infinite"]
         if heavy:
             ax.plot(heavy, [np.interp(h, s, mean / scale) for h in heavy], "rx", ms=7,
@@ -201,7 +207,8 @@ def save_report(report: dict[str, Any], directory: str | Path) -> list[Path]:
     ``data.md`` there from every ``data-*.json`` it holds."""
     folder = check_output_dir("--save", directory)
     name = report["dataset"]["name"]
-    written = [atomic_write_text(folder / _json_name(name), strict_json(report) + "\n"),
+    # compact: the fitted mixture of digits alone is ~40 000 numbers
+    written = [atomic_write_text(folder / _json_name(name), strict_json(report, None) + "\n"),
                atomic_write_bytes(folder / f"data-{name}.png", plot_report(report))]
     written.append(atomic_write_text(folder / NOTE_NAME, data_notes(folder)))
     return written

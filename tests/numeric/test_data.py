@@ -109,6 +109,17 @@ def test_floor_is_chosen_by_held_out_likelihood_and_bounds_the_eigenvalues() -> 
     assert fixed.mixture.eigenvalues.min() >= 0.3 * (1 - 1e-9)
 
 
+def test_a_best_floor_at_the_grid_edge_is_followed_and_reported() -> None:
+    # iris repeats rows, so with many components the held-out likelihood keeps rising as
+    # the floor shrinks: the search follows it outwards and says it stopped at the edge
+    data = prepare(load_dataset("iris")).data
+    fit = fit_mixture(data, 6, seed=0, floors=(1e-4, 1e-3))
+    assert min(fit.held_out) == fit.floor < 1e-4 and fit.floor_at_grid_edge
+    interior = fit_mixture(prepare(load_dataset("wine")).data, 2, seed=0,
+                           floors=(1e-3, 1e-1, 10.0))
+    assert not interior.floor_at_grid_edge and interior.floor == 0.1
+
+
 @pytest.mark.parametrize("kwargs, name", [
     ({"components": 0}, "components"), ({"components": (3, 2)}, "components"),
     ({"covariance_type": "tied"}, "covariance_type"), ({"seed": -1}, "seed"),
@@ -317,6 +328,8 @@ def test_cli_table_and_verdict(capsys) -> None:
     (["--dataset", "iris", "--rel-se", "2"], "--rel-se"),
     (["--dataset", "iris", "--floor", "0"], "--floor"),
     (["--dataset", "iris", "--save", "/proc/forbidden"], "--save"),
+    (["--dataset", "iris", "--label", "a/b"], "--label"),
+    (["--dataset", "iris", "--jobs", "0"], "--jobs"),
 ])
 def test_cli_bad_input_exits_2_with_a_message(capsys, argv, needle) -> None:
     assert main(["data", *argv]) == 2

@@ -5,8 +5,8 @@ to the diagonal of every fitted covariance, so every eigenvalue is at least that
 to ``floor`` times the data's mean per-feature variance. With ``floor=None`` the floor is
 chosen from :data:`DEFAULT_FLOORS` by the log-likelihood per point of a held-out fifth of
 the data (fitted on the other four fifths), and the chosen floor is then refitted on all
-of it. With a range of component counts, ``K`` is chosen by BIC (lowest) at that floor;
-the floor is selected first, with the largest ``K`` of the range. A best floor at an end
+of it. With a range of component counts, the floor is chosen so for every ``K`` of the
+range and ``K`` is then chosen by BIC (lowest), each ``K`` at its own floor. A best floor at an end
 of the grid is followed outwards a decade at a time (at most :data:`EXTRA_DECADES`,
 within ``[MIN_FLOOR, MAX_FLOOR]``); ``floor_at_grid_edge`` reports if it stayed there
 (held-out likelihood still rising as the floor shrinks means the fit can collapse
@@ -57,6 +57,7 @@ class FittedMixture:
     selection_seconds: float
     held_out: dict[float, float] = field(default_factory=dict)
     bic_by_k: dict[int, float] = field(default_factory=dict)
+    floor_by_k: dict[int, float] = field(default_factory=dict)
 
     @property
     def floor_at_grid_edge(self) -> bool:
@@ -74,7 +75,8 @@ class FittedMixture:
             "held_out_log_likelihood_by_floor": [
                 {"floor": f, "held_out_log_likelihood_per_point": v}
                 for f, v in self.held_out.items()],
-            "bic_by_components": [{"components": k, "bic": v} for k, v in self.bic_by_k.items()],
+            "bic_by_components": [{"components": k, "bic": v, "floor": self.floor_by_k.get(k)}
+                                  for k, v in self.bic_by_k.items()],
             "smallest_eigenvalue": float(self.mixture.eigenvalues.min()),
             "mixture": self.mixture.to_dict(),
         }
@@ -127,6 +129,30 @@ def _components(components: int | tuple[int, int]) -> tuple[int, int]:
     return low, high
 
 
+def _held_out_floors(train: Array, test: Array, k: int, kind: str, scale: float, seed: int,
+                     floors: tuple[float, ...]) -> dict[float, float]:
+    """Held-out log-likelihood per point of each floor (fitted on ``train``)."""
+    held_out: dict[float, float] = {}
+
+    def try_floor(candidate: float) -> None:
+        model = _fit_once(train, k, kind, candidate * scale, seed)
+        held_out[float(candidate)] = float(model.score(test))
+
+    for candidate in floors:
+        try_floor(candidate)
+    # a best floor at an end of the grid is followed outwards, a decade at a time, up to
+    # EXTRA_DECADES; if it is still at the end, floor_at_grid_edge says so
+    for _ in range(EXTRA_DECADES):
+        chosen = max(held_out, key=held_out.__getitem__)
+        if chosen == min(held_out) and chosen / 10 >= MIN_FLOOR:
+            try_floor(float(f"{chosen / 10:.12g}"))
+        elif chosen == max(held_out) and chosen * 10 <= MAX_FLOOR:
+            try_floor(float(f"{chosen * 10:.12g}"))
+        else:
+            break
+    return dict(sorted(held_out.items()))
+
+
 def fit_mixture(data: Array, components: int | tuple[int, int] = 10,
                 covariance_type: str = "full", floor: float | None = None,
                 seed: int = 0, floors: tuple[float, ...] = DEFAULT_FLOORS) -> FittedMixture:
@@ -173,49 +199,34 @@ def fit_mixture(data: Array, components: int | tuple[int, int] = 10,
         raise InvalidArgumentError("seed", seed, "seeds are non-negative integers",
                                    "pass e.g. seed=0")
     _sklearn("--components")
+    if floor is not None and not (isinstance(floor, int | float) and 0 < floor < 1e3):
+        raise InvalidArgumentError("floor", floor, "the variance floor must be > 0",
+                                   "pass e.g. 1e-2 (relative to the data's variance)")
     scale = float(np.mean(np.var(points, axis=0)))
-    start = time.perf_counter()
-    held_out: dict[float, float] = {}
-    if floor is None:
-        order = check_rng(int(seed)).permutation(points.shape[0])
-        cut = round(points.shape[0] * (1 - HELD_OUT_SHARE))
-        train, test = points[order[:cut]], points[order[cut:]]
-        def try_floor(candidate: float) -> None:
-            model = _fit_once(train, high, kind, candidate * scale, int(seed))
-            held_out[float(candidate)] = float(model.score(test))
-
-        for candidate in floors:
-            try_floor(candidate)
-        # a best floor at an end of the grid is followed outwards, a decade at a time,
-        # up to EXTRA_DECADES; if it is still at the end, at_grid_edge says so
-        for _ in range(EXTRA_DECADES):
-            chosen = max(held_out, key=held_out.__getitem__)
-            if chosen == min(held_out) and chosen / 10 >= MIN_FLOOR:
-                try_floor(chosen / 10)
-            elif chosen == max(held_out) and chosen * 10 <= MAX_FLOOR:
-                try_floor(chosen * 10)
-            else:
-                break
-        held_out = dict(sorted(held_out.items()))
-        chosen = max(held_out, key=held_out.__getitem__)
-    else:
-        if not (isinstance(floor, int | float) and 0 < floor < 1e3):
-            raise InvalidArgumentError("floor", floor, "the variance floor must be > 0",
-                                       "pass e.g. 1e-2 (relative to the data's variance)")
-        chosen = float(floor)
-    reg = chosen * scale
+    order = check_rng(int(seed)).permutation(points.shape[0])
+    cut = round(points.shape[0] * (1 - HELD_OUT_SHARE))
+    train, test = points[order[:cut]], points[order[cut:]]
+    selection = fitting = 0.0
     bic_by_k: dict[int, float] = {}
-    models: dict[int, Any] = {}
-    selection = time.perf_counter() - start
-    fit_start = time.perf_counter()
+    found: dict[int, tuple[Any, float, dict[float, float]]] = {}
     for k in range(low, high + 1):
-        models[k] = _fit_once(points, k, kind, reg, int(seed))
-        bic_by_k[k] = float(models[k].bic(points))
+        start = time.perf_counter()
+        held_out = ({} if floor is not None else
+                    _held_out_floors(train, test, k, kind, scale, int(seed), floors))
+        chosen = float(floor) if floor is not None else max(held_out, key=held_out.__getitem__)
+        selection += time.perf_counter() - start
+        start = time.perf_counter()
+        model = _fit_once(points, k, kind, chosen * scale, int(seed))
+        fitting += time.perf_counter() - start
+        bic_by_k[k] = float(model.bic(points))
+        found[k] = (model, chosen, held_out)
     best = min(bic_by_k, key=bic_by_k.__getitem__)
-    model = models[best]
-    seconds = time.perf_counter() - fit_start
+    model, chosen, held_out = found[best]
+    reg = chosen * scale
+    seconds = fitting
     return FittedMixture(
         mixture=to_numeric_mixture(model), n_components=best, covariance_type=kind,
         floor=chosen, reg_covar=reg, log_likelihood_per_point=float(model.score(points)),
         bic=bic_by_k[best], converged=bool(model.converged_), n_iterations=int(model.n_iter_),
-        fit_seconds=seconds, selection_seconds=selection, held_out=held_out, bic_by_k=bic_by_k)
+        fit_seconds=seconds, selection_seconds=selection, held_out=held_out, bic_by_k=bic_by_k,
+        floor_by_k={k: found[k][1] for k in found})

@@ -87,12 +87,15 @@ def _summary_lines(report: dict[str, Any]) -> list[str]:
         lines.append("the held-out likelihood is best at the edge of the floors tried: the "
                      "floor is a limit of the search, not an interior optimum")
     if fit["held_out_log_likelihood_by_floor"]:
-        lines.append("held-out log-likelihood per point by floor: " + ", ".join(
+        lines.append(f"held-out log-likelihood per point by floor (K = "
+                     f"{fit['n_components']}): " + ", ".join(
             f"{e['floor']:g}: {e['held_out_log_likelihood_per_point']:.4g}"
             for e in fit["held_out_log_likelihood_by_floor"]))
     if len(fit["bic_by_components"]) > 1:
-        lines.append("BIC by K: " + ", ".join(f"{e['components']}: {e['bic']:.6g}"
-                                              for e in fit["bic_by_components"]))
+        lines.append("BIC by K (each at its own floor): " + ", ".join(
+            f"{e['components']}: {e['bic']:.6g}"
+            + (f" (floor {e['floor']:g})" if e.get("floor") is not None else "")
+            for e in fit["bic_by_components"]))
     c = report["curve"]
     lines.append(f"tr J(p)/d = {c['fisher_trace_per_dim']:.5g} +- "
                  f"{c['fisher_trace_per_dim_se']:.2g} (Monte Carlo, {c['fisher_draws']} draws);"
@@ -106,6 +109,14 @@ def _summary_lines(report: dict[str, Any]) -> list[str]:
         lines.append("variance looks infinite (Hill index < 2) at sigma = " + ", ".join(
             f"{s:.3g}" for s in report["levels_variance_looks_infinite"])
             + ": those SEs are not trustworthy; see the Bernstein half-widths in --json")
+    wide = [lv["sigma"] for lv in report["curve"]["levels"]
+            if lv["bernstein_halfwidth_95"] is not None
+            and lv["bernstein_halfwidth_95"] > lv["mean"]]
+    if wide:
+        lines.append("the assumption-free 95% half-width (empirical Bernstein, from the bound "
+                     "sigma^2 (1 + sigma^2/lambda_min)) exceeds the value itself at sigma = "
+                     + ", ".join(f"{s:.3g}" for s in wide)
+                     + ": there a rare, much larger tr W* cannot be ruled out by the draws")
     if report["levels_target_missed"]:
         lines.append("SE target missed (draw cap reached) at sigma = " + ", ".join(
             f"{s:.3g}" for s in report["levels_target_missed"]))
@@ -221,18 +232,35 @@ def _section(report: dict[str, Any]) -> list[str]:
     first_ok = [lv["sigma"] for lv in levels
                 if abs(lv["first_order"] / lv["mean"] - 1) <= 0.1]
     lines = [f"## `{name}`", "", *[f"- {line}" for line in _summary_lines(report)], ""]
+    spread = [lv["quantiles"]["0.95"] / lv["quantiles"]["0.05"] for lv in levels]
+    widest = int(max(range(len(levels)), key=spread.__getitem__))
+    top = levels[-1]
+    limit = top["sigma"] ** 4 * report["large_sigma"]["inverse_covariance_trace_per_dim"]
     lines += [
         f"What the numbers show: `tr E[W*]/d` divided by `sigma^2` runs from "
         f"{min(ratios):.3g} to {max(ratios):.3g} over the levels "
         f"(at sigma = {levels[0]['sigma']:.3g}: {ratios[0]:.4g}; at sigma = "
-        f"{levels[-1]['sigma']:.3g}: {ratios[-1]:.4g}). "
+        f"{top['sigma']:.3g}: {ratios[-1]:.4g}). "
         + (f"The first-order prediction is within 10% of it up to sigma = "
            f"{max(first_ok):.3g} (at {len(first_ok)} of {len(levels)} levels). "
            if first_ok else "The first-order prediction is nowhere within 10% of it. ")
         + ("It lies below `sigma^2` by more than 2 SE at "
            f"{len(report['levels_below_sigma_squared'])} level(s). "
            if report["levels_below_sigma_squared"] else
-           "It is nowhere below `sigma^2` by more than 2 SE. "),
+           "It is nowhere below `sigma^2` by more than 2 SE. ")
+        + f"At the largest sigma it is {top['mean'] / limit:.3g} times the large-sigma form "
+        f"`sigma^4 tr Cov[X]^-1 / d` (EDM's form with `sigma_data^2 = d / tr Cov[X]^-1 = "
+        f"{report['large_sigma']['harmonic_sigma_data'] ** 2:.3g}`, against the "
+        f"`sigma_data^2 = {report['preparation']['sigma_data'] ** 2:.3g}` EDM uses). "
+        f"Within a level the 95% quantile of `tr W*(x~)/d` is at most {spread[widest]:.3g} "
+        f"times its 5% quantile (at sigma = {levels[widest]['sigma']:.3g}). "
+        + ("No level looks heavy-tailed (every Hill index >= 2). "
+           if not report["levels_variance_looks_infinite"] else
+           f"{len(report['levels_variance_looks_infinite'])} level(s) look heavy-tailed "
+           "(Hill index < 2): their standard errors are flagged, not trusted. ")
+        + (f"Changing the floor tenfold either way moves the curve by a factor up to "
+           f"{max(math.exp(e['max_abs_log_ratio']) for e in report['floor_sensitivity']):.3g}."
+           if report["floor_sensitivity"] else ""),
         "", f"![{name}](data-{name}.png)", "",
         "Every 4th level (all of them in `data-" + name + ".json`):", "",
         *_level_rows(report, every=4), ""]

@@ -100,7 +100,7 @@ def test_converted_mixture_has_sklearns_density(kind: str) -> None:
 def test_floor_is_chosen_by_held_out_likelihood_and_bounds_the_eigenvalues() -> None:
     data = prepare(load_dataset("iris")).data
     fit = fit_mixture(data, 2, seed=1, floors=(1e-3, 1e-1, 1.0))
-    assert set(fit.held_out) == {1e-3, 1e-1, 1.0}
+    assert set(fit.held_out) >= {1e-3, 1e-1, 1.0}
     assert fit.held_out[fit.floor] == max(fit.held_out.values())
     assert fit.mixture.eigenvalues.min() >= fit.reg_covar * (1 - 1e-9)
     fixed = fit_mixture(data, (1, 3), floor=0.3, seed=1)

@@ -113,7 +113,7 @@ def test_a_best_floor_at_the_grid_edge_is_followed_and_reported() -> None:
     # iris repeats rows, so with many components the held-out likelihood keeps rising as
     # the floor shrinks: the search follows it outwards and says it stopped at the edge
     data = prepare(load_dataset("iris")).data
-    fit = fit_mixture(data, 6, seed=0, floors=(1e-4, 1e-3))
+    fit = fit_mixture(data, 4, seed=0, floors=(1e-4, 1e-3))
     assert min(fit.held_out) == fit.floor < 1e-4 and fit.floor_at_grid_edge
     interior = fit_mixture(prepare(load_dataset("wine")).data, 2, seed=0,
                            floors=(1e-3, 1e-1, 10.0))
@@ -264,6 +264,16 @@ def test_small_sigma_slope_is_the_fisher_information(dim: int) -> None:
     assert not wrong.passed
 
 
+def test_small_sigma_slope_of_a_fitted_mixture() -> None:
+    fit = fit_mixture(prepare(load_dataset("iris")).data, 2, floor=1e-2, seed=0)
+    gm = fit.mixture
+    sigma = 0.02 * math.sqrt(gm.eigenvalues.min())
+    result = slope_check(gm, sigma, 2, n_draws=40_000, fisher_draws=40_000, alpha=ALPHA)
+    assert result.passed, result
+    assert not slope_check(gm, sigma, 2, n_draws=40_000, fisher_draws=40_000, alpha=ALPHA,
+                           claimed_factor=1.1).passed
+
+
 def test_fitted_curve_converges_to_the_true_one() -> None:
     truth = GaussianMixture.one_dimensional([0.3, 0.7], [-2.0, 1.5], [0.25, 0.5])
     sigmas = np.geomspace(0.05, 3.0, 5)
@@ -351,6 +361,13 @@ def test_missing_extra_is_named(capsys, monkeypatch) -> None:
     monkeypatch.setitem(sys.modules, "sklearn", None)   # import sklearn -> ImportError
     assert main(["data", "--dataset", "iris"]) == 2
     assert "pip install -e '.[data]'" in capsys.readouterr().err
+
+
+def test_missing_matplotlib_is_named_before_any_work(capsys, monkeypatch, tmp_path) -> None:
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    assert main(["data", "--dataset", "iris", "--plot", str(tmp_path / "f.png")]) == 2
+    assert "pip install -e '.[plots]'" in capsys.readouterr().err
+    assert not list(tmp_path.iterdir())
 
 
 def test_save_writes_json_figure_and_note(tmp_path: Path, capsys) -> None:

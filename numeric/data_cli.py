@@ -111,6 +111,15 @@ def _cmd_data(args: argparse.Namespace) -> int:
     if not 0 < args.rel_se < 1:
         raise InvalidArgumentError("--rel-se", args.rel_se, "must lie in (0, 1)",
                                    "pass e.g. 0.01")
+    if args.sigmas is not None:
+        import numpy as np
+
+        levels = np.asarray(args.sigmas, dtype=np.float64)
+        if (levels.size == 0 or not np.all(np.isfinite(levels)) or np.any(levels <= 0)
+                or np.any(np.diff(levels) <= 0)):
+            raise InvalidArgumentError("--sigmas", args.sigmas, "expected distinct noise "
+                                       "levels > 0 in ascending order",
+                                       "pass e.g. --sigmas 0.1,1,3 or geom:0.01:10:40")
     if args.jobs < 1:
         raise InvalidArgumentError("--jobs", args.jobs, "need at least one worker",
                                    "pass e.g. --jobs 2")

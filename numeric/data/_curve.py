@@ -8,10 +8,11 @@ averaged. The draws are processed in chunks (memory bounded by the chunk, whatev
 number of draws) and each level stops once its standard error is at most ``rel_se`` of
 its value or ``max_draws`` is reached.
 
-Work per draw is ``O(K d^2)`` for the posterior plus one ``d x d`` inverse: the
-components' eigenvectors are computed once and serve every draw and every level (only
-the eigenvalues shift with ``sigma``), and every operation is batched over draws and
-components.
+Work per draw is ``O(K d^2)`` for the posterior, plus, where no closed form is exact to
+:data:`CLOSED_FORM_TOLERANCE`, a ``d x d`` Cholesky factor and the norm of its inverse
+(see :meth:`_Factors.trace_weight`): the components' eigenvectors are computed once and
+serve every draw and every level (only the eigenvalues shift with ``sigma``), and every
+operation is batched over draws and components.
 
 The statistic is bounded: ``Cov[X | x~]`` dominates the smallest component posterior
 covariance, whose eigenvalues are ``sigma^2 lambda / (lambda + sigma^2)``, so
@@ -349,7 +350,8 @@ def _level(factors: _Factors, sigma: float, rng: np.random.Generator, rel_se: fl
     draws = np.concatenate(values)
     se = math.sqrt(squares / (count - 1) / count)
     half = draws[: count // 2]
-    se_half = float(np.std(half, ddof=1) / math.sqrt(half.size))
+    se_half = (float(np.std(half, ddof=1) / math.sqrt(half.size)) if half.size >= 2
+               else math.nan)
     variance = squares / (count - 1)
     bound = factors.bound(sigma)
     # empirical Bernstein (Maurer & Pontil 2009), two-sided 95%: range [0, bound]

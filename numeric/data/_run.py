@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from numeric._validation import InvalidArgumentError, check_rng
+from numeric._validation import InvalidArgumentError, check_rng, check_schedule
 from numeric.data._curve import QUANTILES, weight_curve
 from numeric.data._fit import fit_mixture
 from numeric.data._load import Dataset, prepare
@@ -113,7 +113,7 @@ def data_report(dataset: Dataset, *, components: int | tuple[int, int] = 10,
         raise InvalidArgumentError("--seed", seed, "seeds are non-negative integers",
                                    "pass e.g. --seed 0")
     say = progress or (lambda message: None)
-    levels = np.asarray(DEFAULT_SIGMAS if sigmas is None else sigmas, dtype=np.float64)
+    levels = check_schedule(DEFAULT_SIGMAS if sigmas is None else sigmas, "sigmas")
     prepared = prepare(dataset, standardise)
     say(f"fitting {components} component(s) to {prepared.data.shape} points x features")
     fit = fit_mixture(prepared.data, components, covariance_type, floor, int(seed))

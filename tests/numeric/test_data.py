@@ -202,7 +202,7 @@ def test_standard_errors_cover_at_the_nominal_rate(adaptive: bool) -> None:
     # Adaptive stopping (draw until SE <= 2% of the value) is covered too.
     gm = example("two-mode-1d")
     for sigma in (0.3, 1.5):
-        coverage, bernstein, _, _ = _coverage(gm, sigma, 300, 2048, 7, adaptive)
+        coverage, bernstein, _, _ = _coverage(gm, sigma, 300, 1024, 7, adaptive)
         assert 0.91 <= coverage <= 0.98, (sigma, coverage)
         assert bernstein >= 0.95
 
@@ -340,6 +340,8 @@ def test_cli_table_and_verdict(capsys) -> None:
     (["--dataset", "iris", "--save", "/proc/forbidden"], "--save"),
     (["--dataset", "iris", "--label", "a/b"], "--label"),
     (["--dataset", "iris", "--jobs", "0"], "--jobs"),
+    (["--dataset", "iris", "--sigmas", "3,1"], "--sigmas"),
+    (["--dataset", "iris", "--sigmas", "0,1"], "--sigmas"),
 ])
 def test_cli_bad_input_exits_2_with_a_message(capsys, argv, needle) -> None:
     assert main(["data", *argv]) == 2

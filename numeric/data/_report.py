@@ -118,7 +118,9 @@ def _summary_lines(report: dict[str, Any]) -> list[str]:
                      + ", ".join(f"{s:.3g}" for s in wide)
                      + ": there a rare, much larger tr W* cannot be ruled out by the draws")
     if report["levels_target_missed"]:
-        lines.append("SE target missed (draw cap reached) at sigma = " + ", ".join(
+        cap = report.get("max_draws_per_level")
+        lines.append("SE target missed (draw cap" + (f" of {cap}" if cap else "")
+                     + " reached) at sigma = " + ", ".join(
             f"{s:.3g}" for s in report["levels_target_missed"]))
     if report["levels_below_sigma_squared"]:
         lines.append("E[W*] below the heuristic sigma^2 (by > 2 SE) at sigma = " + ", ".join(

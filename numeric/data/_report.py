@@ -296,6 +296,18 @@ def data_notes(directory: str | Path) -> str:
         "infinite (it is finite: `tr W*/d <= sigma^2 (1 + sigma^2/lambda_min)`, but that "
         "bound can be far above the mean), and the level is flagged.",
         "",
+        "Checks of this pipeline (`tests/numeric/test_data.py`, each also run on a "
+        "deliberately wrong value, which it rejects): in d = 1 the Monte Carlo curve "
+        "against Simpson quadrature of the exact weight (z-test, family-wise false-alarm "
+        "rate 1e-4; 3% off is rejected); the small-sigma slope "
+        "`(tr E[W*]/d - sigma^2)/sigma^4` against `tr J(p)/d` from separate draws, on "
+        "random and on fitted mixtures (10% off is rejected); convergence of the curve "
+        "fitted to samples of a known mixture to the true one, at a measured rate (about "
+        "`n^-1/2`; a one-component fit does not converge); the coverage of the standard "
+        "errors over 300 repeated runs (fixed and adaptive draw counts); and a rare, very "
+        "narrow component where the normal interval undercovers and the Bernstein one "
+        "does not.",
+        "",
     ]
     if not reports:
         lines.append("No data set has been run yet.")

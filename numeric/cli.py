@@ -216,6 +216,10 @@ def build_parser() -> argparse.ArgumentParser:
     from numeric.weighting_cli import add_parser as add_weighting_parser
 
     add_weighting_parser(sub, _cmd_weighting)
+
+    from numeric.data_cli import add_data_parser
+
+    add_data_parser(sub)
     return parser
 
 

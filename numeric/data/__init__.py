@@ -1,0 +1,71 @@
+"""The optimal weighting of real data: Gaussian mixtures fitted to data sets.
+
+Load a data set (:func:`load_dataset`), drop its zero-variance features and standardise
+it (:func:`prepare`), fit a Gaussian mixture with scikit-learn (:func:`fit_mixture`, the
+``data`` extra), and compute the expected optimal weight ``tr E[W*](sigma)/d`` of the
+fitted analytic mixture with its error, spread and first-order prediction
+(:func:`weight_curve`) against the weighting zoo (:func:`zoo_weights`);
+:func:`data_report` runs all of it. The checks of the pipeline are in
+:mod:`numeric.data` too (:func:`convergence_check`, :func:`quadrature_check`,
+:func:`slope_check`).
+"""
+
+from numeric.data._checks import (
+    ConvergenceResult,
+    convergence_check,
+    quadrature_check,
+    slope_check,
+)
+from numeric.data._curve import (
+    QUANTILES,
+    LevelResult,
+    WeightCurve,
+    fisher_trace,
+    hill_tail_index,
+    trace_optimal_weight,
+    weight_curve,
+)
+from numeric.data._fit import DEFAULT_FLOORS, FittedMixture, fit_mixture, to_numeric_mixture
+from numeric.data._load import BUNDLED_DATASETS, Dataset, Prepared, load_dataset, prepare
+from numeric.data._report import (
+    data_notes,
+    format_data_report,
+    plot_report,
+    save_report,
+    strict_json,
+)
+from numeric.data._run import DEFAULT_SIGMAS, compare_weightings, data_report, timed_report
+from numeric.data._zoo import zoo_weights
+
+__all__ = [
+    "BUNDLED_DATASETS",
+    "DEFAULT_FLOORS",
+    "DEFAULT_SIGMAS",
+    "QUANTILES",
+    "ConvergenceResult",
+    "Dataset",
+    "FittedMixture",
+    "LevelResult",
+    "Prepared",
+    "WeightCurve",
+    "compare_weightings",
+    "convergence_check",
+    "data_notes",
+    "data_report",
+    "fisher_trace",
+    "fit_mixture",
+    "format_data_report",
+    "hill_tail_index",
+    "load_dataset",
+    "plot_report",
+    "prepare",
+    "quadrature_check",
+    "save_report",
+    "slope_check",
+    "strict_json",
+    "timed_report",
+    "to_numeric_mixture",
+    "trace_optimal_weight",
+    "weight_curve",
+    "zoo_weights",
+]

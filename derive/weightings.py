@@ -302,7 +302,11 @@ def _zoo() -> dict[str, Weighting]:
                   "Ho et al. 2020",
                   "hojonathanho/diffusion diffusion_tf/diffusion_utils_2.py (training_losses, "
                   "'mse'); yang-song/score_sde_pytorch losses.py (get_ddpm_loss_fn)"),
-        Weighting("edm", "EDM", "x0", (sigma**2 + sigma_data**2) / (sigma * sigma_data) ** 2,
+        # EDM's noise level is that of x_t/alpha, sigma/alpha = SNR^(-1/2): on VE and EDM
+        # (alpha = 1) it is sigma; on VP it keeps EDM's weight equal to the Gaussian-data
+        # optimum 1/Var[x0 | x_t] (C7) on every schedule.
+        Weighting("edm", "EDM", "x0", ((sigma / spaces.alpha) ** 2 + sigma_data**2)
+                  / (sigma / spaces.alpha * sigma_data) ** 2,
                   ((sigma_data, sp.Rational(1, 2)), (p_mean, sp.Rational(-6, 5)),
                    (p_std, sp.Rational(6, 5))), _edm_density(),
                   "Karras et al. 2022", "NVlabs/edm training/loss.py (EDMLoss)"),

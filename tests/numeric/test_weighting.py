@@ -129,3 +129,30 @@ def test_p1_is_a_claim_of_verify_after_c7() -> None:
     assert CLAIM_TITLES["P1"] == "Weightings across parameterisations"
     assert {t.method for t in tasks(["P1"], quick=True)} == {"exact", "monte-carlo",
                                                               "quadrature"}
+
+
+@pytest.mark.parametrize("schedule", ["ve", "vp-linear", "vp-cosine", "rectified-flow", "edm"])
+def test_edm_weight_is_the_gaussian_data_optimum_on_every_schedule(schedule: str) -> None:
+    # C7 on any schedule: EDM's x0-space weight at sigma_data = S is 1/Var[x0 | x_t] for
+    # N(mu, S^2) data. The reference is the exact posterior of the one-component mixture
+    # (x_t/alpha = x0 + (sigma/alpha) eps), written here without derive; it fails if EDM's
+    # noise level is taken as the schedule's sigma instead of sigma/alpha on VP schedules.
+    import derive
+    from numeric.mixture import GaussianMixture
+    from numeric.weighting_eval import (
+        _function_of_t,
+        level_grid,
+        schedule_parameters,
+        weight_curve,
+    )
+
+    spread = 0.7
+    t, _ = level_grid(schedule, 41)
+    curve = weight_curve(f"edm:{spread}", "x0", schedule, t)
+    sched, values = derive.schedule(schedule), schedule_parameters(schedule)
+    alpha = _function_of_t(sched.alpha, schedule, values)(t) * np.ones_like(t)
+    sigma = _function_of_t(sched.sigma, schedule, values)(t) * np.ones_like(t)
+    data = GaussianMixture([1.0], [[0.0]], [[[spread**2]]])
+    reference = np.array([1.0 / data.posterior_moments(np.zeros((1, 1)), s)[1][0, 0, 0]
+                          for s in sigma / alpha])
+    assert np.allclose(curve.values, reference, rtol=1e-10, atol=0.0)

@@ -185,6 +185,12 @@ def _pyplot(name: str, where: str) -> Any:
     return plt
 
 
+def _zoo_colour(index: int) -> str:
+    """C2..C7 (as before schedules existed), then colours that no other curve uses."""
+    extra = ("C9", "C1", "teal", "navy", "olive", "black")
+    return f"C{index + 2}" if index + 2 < 8 else extra[(index - 6) % len(extra)]
+
+
 def plot_report(report: dict[str, Any]) -> bytes:
     """PNG bytes: ``tr E[W*]/d`` with its error band and within-level spread, ``sigma^2``,
     the first-order prediction and the zoo; right, each divided by ``sigma^2``."""
@@ -220,7 +226,7 @@ def plot_report(report: dict[str, Any]) -> bytes:
             # fixed colours, so both panels match (tab:blue is E[W*] itself)
             ax.plot(s, np.array(w) / scale, lw=2.0 if heuristic else 1.2,
                     ls="-" if heuristic else "--",
-                    color="tab:red" if heuristic else f"C{index + 2}", label=name)
+                    color="tab:red" if heuristic else _zoo_colour(index), label=name)
         heavy = report["levels_variance_looks_infinite"]
         if heavy:
             ax.plot(heavy, [np.interp(h, s, mean / scale) for h in heavy], "rx", ms=7,

@@ -48,13 +48,15 @@ def add_data_parser(sub: Any) -> argparse.ArgumentParser:
         "data", help="the optimal weighting of a data set: E[W*] of a fitted Gaussian "
         "mixture against every weighting",
         description="Fit a Gaussian mixture to a data set (scikit-learn, the 'data' extra), "
-        "then compute tr E[W*](sigma)/d of the fitted analytic mixture by Monte Carlo "
-        "with the exact posterior covariance at each draw, its standard error, its "
-        "spread within each level, the first-order prediction sigma^2 + sigma^4 tr J/d "
+        "then compute tr E[W*]/d of the fitted analytic mixture by Monte Carlo "
+        "with the exact posterior covariance at each draw (in VE score space over sigma by "
+        "default, or in any --space on any --schedule over lambda = log SNR), its standard "
+        "error, its spread within each level, the first-order prediction sigma^2 + sigma^4 tr J/d "
         "and the weighting zoo; print a table and a verdict (the weighting closest to "
         "E[W*] by mean absolute log ratio). Features of zero variance are dropped and "
         "reported; the rest are standardised unless --no-standardise.",
-        epilog="examples: dsmw data --dataset iris;  dsmw data --dataset digits --save notes;"
+        epilog="examples: dsmw data --dataset iris;  dsmw data --dataset iris --schedule "
+        "vp-cosine --space eps;  dsmw data --dataset digits --save notes;"
         "  dsmw data --file points.csv --components 1-6 --plot w.png")
     source = data.add_mutually_exclusive_group(required=True)
     source.add_argument("--dataset", metavar="NAME",
@@ -74,7 +76,18 @@ def add_data_parser(sub: Any) -> argparse.ArgumentParser:
                       help="keep the features' own scales (zero-variance ones are still "
                       "dropped)")
     data.add_argument("--sigmas", type=_sigmas, default=None, metavar="LEVELS",
-                      help="noise levels 'a,b,c' or 'geom:LO:HI:N' (default geom:0.01:10:40)")
+                      help="noise levels by sigma/alpha (sigma on ve and edm), 'a,b,c' or "
+                      "'geom:LO:HI:N' (default geom:0.01:10:40 on ve)")
+    data.add_argument("--schedule", default="ve", metavar="P",
+                      help="noise schedule: ve, vp-linear, vp-cosine, rectified-flow, edm "
+                      "(default ve); the posterior of x_t/alpha = x0 + (sigma/alpha) eps is "
+                      "the VE one at sigma/alpha")
+    data.add_argument("--space", default="score", metavar="S",
+                      help="space of the weights: score, eps, x0, v, velocity, F (default "
+                      "score); E[W*] and the zoo are converted with the derived k_X")
+    data.add_argument("--levels", type=int, default=None, metavar="N",
+                      help="N levels equally spaced in lambda = log SNR over the schedule's "
+                      "range (default: the sigma grid on ve, 40 levels otherwise)")
     data.add_argument("--rel-se", type=float, default=0.01,
                       help="target standard error relative to the value (default 0.01)")
     data.add_argument("--max-draws", type=int, default=1 << 16,
@@ -120,6 +133,17 @@ def _cmd_data(args: argparse.Namespace) -> int:
             raise InvalidArgumentError("--sigmas", args.sigmas, "expected distinct noise "
                                        "levels > 0 in ascending order",
                                        "pass e.g. --sigmas 0.1,1,3 or geom:0.01:10:40")
+    from numeric.data._schedule import check_schedule_name, check_space_name
+
+    check_schedule_name(args.schedule)
+    check_space_name(args.space)
+    if args.levels is not None:
+        if args.levels < 2:
+            raise InvalidArgumentError("--levels", args.levels, "need at least 2 levels",
+                                       "pass e.g. --levels 40")
+        if args.sigmas is not None:
+            raise InvalidArgumentError("--levels", args.levels, "give either --levels or "
+                                       "--sigmas", "drop one of them")
     if args.jobs < 1:
         raise InvalidArgumentError("--jobs", args.jobs, "need at least one worker",
                                    "pass e.g. --jobs 2")
@@ -168,6 +192,7 @@ def _cmd_data(args: argparse.Namespace) -> int:
     report = timed_report(dataset, components=components, covariance_type=args.covariance,
                           floor=args.floor, standardise=not args.no_standardise,
                           sigmas=args.sigmas, seed=args.seed, rel_se=args.rel_se,
+                          schedule=args.schedule, space=args.space, levels=args.levels,
                           max_draws=args.max_draws, jobs=args.jobs,
                           sensitivity=not args.no_sensitivity, progress=progress)
     written = []

@@ -4,7 +4,8 @@ Load a data set (:func:`load_dataset`), drop its zero-variance features and stan
 it (:func:`prepare`), fit a Gaussian mixture with scikit-learn (:func:`fit_mixture`, the
 ``data`` extra), and compute the expected optimal weight ``tr E[W*](sigma)/d`` of the
 fitted analytic mixture with its error, spread and first-order prediction
-(:func:`weight_curve`) against the weighting zoo (:func:`zoo_weights`);
+(:func:`weight_curve`) against the weighting zoo (:func:`zoo_weights`), in VE score
+space or in any space on any schedule (:func:`schedule_levels`);
 :func:`data_report` runs all of it. The checks of the pipeline are in
 :mod:`numeric.data` too (:func:`convergence_check`, :func:`quadrature_check`,
 :func:`slope_check`).
@@ -35,11 +36,19 @@ from numeric.data._report import (
     strict_json,
 )
 from numeric.data._run import DEFAULT_SIGMAS, compare_weightings, data_report, timed_report
+from numeric.data._schedule import (
+    DEFAULT_LEVELS,
+    ScheduleLevels,
+    optimal_weight_factor,
+    schedule_levels,
+    trace_weight_on_schedule,
+)
 from numeric.data._zoo import zoo_weights
 
 __all__ = [
     "BUNDLED_DATASETS",
     "DEFAULT_FLOORS",
+    "DEFAULT_LEVELS",
     "DEFAULT_SIGMAS",
     "QUANTILES",
     "ConvergenceResult",
@@ -47,6 +56,7 @@ __all__ = [
     "FittedMixture",
     "LevelResult",
     "Prepared",
+    "ScheduleLevels",
     "WeightCurve",
     "compare_weightings",
     "convergence_check",
@@ -57,15 +67,18 @@ __all__ = [
     "format_data_report",
     "hill_tail_index",
     "load_dataset",
+    "optimal_weight_factor",
     "plot_report",
     "prepare",
     "quadrature_check",
     "save_report",
+    "schedule_levels",
     "slope_check",
     "strict_json",
     "timed_report",
     "to_numeric_mixture",
     "trace_optimal_weight",
+    "trace_weight_on_schedule",
     "weight_curve",
     "zoo_weights",
 ]

@@ -43,12 +43,24 @@ def _g(value: Any, digits: int = 4) -> str:
     return f"{value:.{digits}g}"
 
 
+def _is_default(report: dict[str, Any]) -> bool:
+    """VE score space (reports written before schedules existed are that too)."""
+    return report.get("schedule", "ve") == "ve" and report.get("space", "score") == "score"
+
+
 def _level_rows(report: dict[str, Any], every: int = 1) -> list[str]:
     zoo = report["zoo"]
     names = list(zoo)
-    header = ("| sigma | tr E[W*]/d | SE | E[W*]/sigma^2 | 5%-95% of tr W*/d | first order "
+    default = _is_default(report)
+    if default:
+        first, ratio_name, extra = "| sigma", "E[W*]/sigma^2", 0
+    else:
+        first, ratio_name, extra = "| lambda | t | sigma/alpha", "E[W*]/NCSN", 2
+        on = report["levels"]
+        ncsn = zoo["sigma^2 (NCSN)"]
+    header = (f"{first} | tr E[W*]/d | SE | {ratio_name} | 5%-95% of tr W*/d | first order "
               "| Hill index | draws | " + " | ".join(names) + " |")
-    rows = [header, "|" + "---|" * (8 + len(names))]
+    rows = [header, "|" + "---|" * (8 + extra + len(names))]
     levels = report["curve"]["levels"]
     for i, lv in enumerate(levels):
         if i % every and i != len(levels) - 1:
@@ -57,9 +69,14 @@ def _level_rows(report: dict[str, Any], every: int = 1) -> list[str]:
         q = lv["quantiles"]
         flag = " (!)" if lv["variance_looks_infinite"] else ""
         met = "" if lv["target_met"] else "*"
+        if default:
+            lead, ratio = f"| {s:.3g}", lv["mean"] / s**2
+        else:
+            lead = f"| {on['lambda'][i]:.3g} | {on['t'][i]:.4g} | {s:.3g}"
+            ratio = lv["mean"] / ncsn[i]
         rows.append(
-            f"| {s:.3g} | {_g(lv['mean'])} | {_g(lv['se'], 2)}{met} | "
-            f"{_g(lv['mean'] / s**2)} | {_g(q['0.05'], 3)}-{_g(q['0.95'], 3)} | "
+            f"{lead} | {_g(lv['mean'])} | {_g(lv['se'], 2)}{met} | "
+            f"{_g(ratio)} | {_g(q['0.05'], 3)}-{_g(q['0.95'], 3)} | "
             f"{_g(lv['first_order'])} | {_g(lv['tail_index'], 3)}{flag} | {lv['n_draws']} | "
             + " | ".join(_g(zoo[n][i], 3) for n in names) + " |")
     return rows
@@ -96,6 +113,13 @@ def _summary_lines(report: dict[str, Any]) -> list[str]:
             f"{e['components']}: {e['bic']:.6g}"
             + (f" (floor {e['floor']:g})" if e.get("floor") is not None else "")
             for e in fit["bic_by_components"]))
+    if not _is_default(report):
+        lines.append(f"schedule {report['schedule']}, weights in {report['space']} space: "
+                     f"{len(report['sigmas'])} levels, lambda = log SNR from "
+                     f"{report['levels']['lambda'][-1]:.3g} to "
+                     f"{report['levels']['lambda'][0]:.3g}; E[W*] from the VE posterior of "
+                     "x_t/alpha at sigma/alpha, times k_score(sigma/alpha)/k_"
+                     f"{report['space']}; sigma below means sigma/alpha")
     c = report["curve"]
     lines.append(f"tr J(p)/d = {c['fisher_trace_per_dim']:.5g} +- "
                  f"{c['fisher_trace_per_dim_se']:.2g} (Monte Carlo, {c['fisher_draws']} draws);"
@@ -125,8 +149,10 @@ def _summary_lines(report: dict[str, Any]) -> list[str]:
     if report["levels_below_sigma_squared"]:
         lines.append("E[W*] below the heuristic sigma^2 (by > 2 SE) at sigma = " + ", ".join(
             f"{s:.3g}" for s in report["levels_below_sigma_squared"]))
+    where = ("" if _is_default(report) else
+             f" in {report['space']} space on {report['schedule']}")
     lines.append(
-        f"verdict: closest to tr E[W*]/d ({v['metric']}): {v['closest']} "
+        f"verdict{where}: closest to tr E[W*]/d ({v['metric']}): {v['closest']} "
         f"({v['closest_value']:.3g}); up to a constant factor: {v['closest_up_to_a_constant']}"
         f" ({v['closest_up_to_a_constant_value']:.3g}); not in the zoo: first-order "
         f"prediction {v['first_order_value']:.3g}, EDM with sigma_data^2 = d / tr Cov[X]^-1 "
@@ -141,6 +167,8 @@ def format_data_report(report: dict[str, Any]) -> str:
     lines += ["", *_level_rows(report), "",
               "(!) Hill tail index < 2: the variance looks infinite; * SE target missed",
               _summary_lines(report)[-1]]
+    if "in_every_space" in report["verdict"]:
+        lines.append(f"({report['verdict']['in_every_space']})")
     return "\n".join(lines)
 
 
@@ -157,6 +185,12 @@ def _pyplot(name: str, where: str) -> Any:
     return plt
 
 
+def _zoo_colour(index: int) -> str:
+    """C2..C7 (as before schedules existed), then colours that no other curve uses."""
+    extra = ("C9", "C1", "teal", "navy", "olive", "black")
+    return f"C{index + 2}" if index + 2 < 8 else extra[(index - 6) % len(extra)]
+
+
 def plot_report(report: dict[str, Any]) -> bytes:
     """PNG bytes: ``tr E[W*]/d`` with its error band and within-level spread, ``sigma^2``,
     the first-order prediction and the zoo; right, each divided by ``sigma^2``."""
@@ -170,9 +204,12 @@ def plot_report(report: dict[str, Any]) -> bytes:
     q05 = np.array([lv["quantiles"]["0.05"] for lv in levels])
     q95 = np.array([lv["quantiles"]["0.95"] for lv in levels])
     first = np.array([lv["first_order"] for lv in levels])
+    default = _is_default(report)
+    heuristic = s**2 if default else np.array(report["zoo"]["sigma^2 (NCSN)"])
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.8))
     for ax, scale, label in ((axes[0], np.ones_like(s), "weight"),
-                             (axes[1], s**2, "weight / sigma^2")):
+                             (axes[1], heuristic,
+                              "weight / sigma^2" if default else "weight / NCSN's")):
         ax.fill_between(s, q05 / scale, q95 / scale, color="tab:blue", alpha=0.15,
                         label="tr W*(x~)/d, 5%-95% within level")
         ax.fill_between(s, (mean - 2 * se) / scale, (mean + 2 * se) / scale,
@@ -189,19 +226,20 @@ def plot_report(report: dict[str, Any]) -> bytes:
             # fixed colours, so both panels match (tab:blue is E[W*] itself)
             ax.plot(s, np.array(w) / scale, lw=2.0 if heuristic else 1.2,
                     ls="-" if heuristic else "--",
-                    color="tab:red" if heuristic else f"C{index + 2}", label=name)
+                    color="tab:red" if heuristic else _zoo_colour(index), label=name)
         heavy = report["levels_variance_looks_infinite"]
         if heavy:
             ax.plot(heavy, [np.interp(h, s, mean / scale) for h in heavy], "rx", ms=7,
                     label="variance looks infinite")
         ax.set_xscale("log")
         ax.set_yscale("log")
-        ax.set_xlabel("sigma")
+        ax.set_xlabel("sigma" if default else "sigma/alpha = exp(-lambda/2)")
         ax.set_ylabel(label)
         ax.set_ylim(max(np.min(q05 / scale) / 10, 1e-12), None)
     axes[1].legend(fontsize=7, loc="upper left")
     fit = report["fit"]
-    fig.suptitle(f"{report['dataset']['name']}: K = {fit['n_components']} "
+    where = "" if default else f"{report['space']} space on {report['schedule']}, "
+    fig.suptitle(f"{report['dataset']['name']}: {where}K = {fit['n_components']} "
                  f"{fit['covariance_type']}, d = {report['dataset']['features']}, "
                  f"floor {fit['floor']:g}", fontsize=10)
     fig.tight_layout()
@@ -230,10 +268,18 @@ def save_report(report: dict[str, Any], directory: str | Path) -> list[Path]:
 def _section(report: dict[str, Any]) -> list[str]:
     name = report["dataset"]["name"]
     levels = report["curve"]["levels"]
-    ratios = [lv["mean"] / lv["sigma"] ** 2 for lv in levels]
+    # the statements below are about VE score space at sigma/alpha: undo the conversion
+    factor = report.get("levels", {}).get("factor_from_ve_score") or [1.0] * len(levels)
+    ve_means = [lv["mean"] / f for lv, f in zip(levels, factor, strict=True)]
+    ratios = [m / lv["sigma"] ** 2 for m, lv in zip(ve_means, levels, strict=True)]
     first_ok = [lv["sigma"] for lv in levels
                 if abs(lv["first_order"] / lv["mean"] - 1) <= 0.1]
     lines = [f"## `{name}`", "", *[f"- {line}" for line in _summary_lines(report)], ""]
+    if not _is_default(report):
+        lines += [f"The table and figure are in {report['space']} space on the "
+                  f"{report['schedule']} schedule; the ratios below are VE score-space "
+                  "ones at `sigma/alpha` (a ratio of two weights is the same in every "
+                  "space).", ""]
     spread = [lv["quantiles"]["0.95"] / lv["quantiles"]["0.05"] for lv in levels]
     widest = int(max(range(len(levels)), key=spread.__getitem__))
     top = levels[-1]
@@ -250,7 +296,7 @@ def _section(report: dict[str, Any]) -> list[str]:
            f"{len(report['levels_below_sigma_squared'])} level(s). "
            if report["levels_below_sigma_squared"] else
            "It is nowhere below `sigma^2` by more than 2 SE. ")
-        + f"At the largest sigma it is {top['mean'] / limit:.3g} times the large-sigma form "
+        + f"At the largest sigma it is {ve_means[-1] / limit:.3g} times the large-sigma form "
         f"`sigma^4 tr Cov[X]^-1 / d` (EDM's form with `sigma_data^2 = d / tr Cov[X]^-1 = "
         f"{report['large_sigma']['harmonic_sigma_data'] ** 2:.3g}`, against the "
         f"`sigma_data^2 = {report['preparation']['sigma_data'] ** 2:.3g}` EDM uses). "
@@ -315,7 +361,9 @@ def data_notes(directory: str | Path) -> str:
                "flagged levels |", "|---|---|---|---|---|---|---|---|"]
     for r in reports:
         summary.append(
-            f"| {r['dataset']['name']} | {r['dataset']['features']} | "
+            f"| {r['dataset']['name']}"
+            + ("" if _is_default(r) else f" ({r['space']}, {r['schedule']})")
+            + f" | {r['dataset']['features']} | "
             f"{r['fit']['n_components']} | {r['fit']['floor']:g} | "
             f"{r['curve']['fisher_trace_per_dim']:.4g} | {r['verdict']['closest']} | "
             f"{r['verdict']['closest_up_to_a_constant']} | "

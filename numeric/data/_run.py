@@ -19,6 +19,14 @@ from numeric._validation import InvalidArgumentError, check_rng, check_schedule
 from numeric.data._curve import QUANTILES, weight_curve
 from numeric.data._fit import fit_mixture
 from numeric.data._load import Dataset, prepare
+from numeric.data._schedule import (
+    DEFAULT_LEVELS,
+    ScheduleLevels,
+    check_schedule_name,
+    check_space_name,
+    describe_invariance,
+    schedule_levels,
+)
 from numeric.data._zoo import zoo_weights
 
 __all__ = ["DEFAULT_SIGMAS", "compare_weightings", "data_report"]
@@ -72,6 +80,31 @@ def _total_covariance(mixture: Any) -> Array:
             + np.einsum("k,ki,kj->ij", w, offsets, offsets))
 
 
+def _scaled_curve(curve: Any, factor: Array) -> dict[str, Any]:
+    """``curve.to_dict()`` with every weight-valued entry of level ``i`` times
+    ``factor[i]`` (the conversion out of VE score space; relative errors, draw counts
+    and tail indices do not change)."""
+    out = curve.to_dict()
+    for level, f in zip(out["levels"], factor, strict=True):
+        f = float(f)
+        for key in ("mean", "se", "bernstein_halfwidth_95", "bound", "first_order",
+                    "first_order_se"):
+            level[key] = level[key] * f
+        level["quantiles"] = {q: v * f for q, v in level["quantiles"].items()}
+    return out
+
+
+def _harmonic_edm(levels: ScheduleLevels, sigma_data: float, harmonic: float) -> Array:
+    """EDM's weight with ``sigma_data = harmonic`` in the report's space; in ``F`` space
+    through ``eps`` (``k_F`` keeps the data's ``sigma_data``)."""
+    zoo = zoo_weights(levels.sigma, harmonic, levels.space if levels.space != "F" else "eps",
+                      levels.schedule, levels.t, levels.parameters)["EDM"]
+    if levels.space != "F":
+        return zoo
+    eps = schedule_levels(levels.schedule, "eps", sigma_data, sigmas=levels.sigma_ve)
+    return zoo * levels.factor / eps.factor
+
+
 def _neighbour_floors(chosen: float) -> tuple[float, ...]:
     return (chosen / 10.0, chosen * 10.0)
 
@@ -79,6 +112,7 @@ def _neighbour_floors(chosen: float) -> tuple[float, ...]:
 def data_report(dataset: Dataset, *, components: int | tuple[int, int] = 10,
                 covariance_type: str = "full", floor: float | None = None,
                 standardise: bool = True, sigmas: Array | None = None, seed: int = 0,
+                schedule: str = "ve", space: str = "score", levels: int | None = None,
                 rel_se: float = 0.01, max_draws: int = 1 << 16, sensitivity: bool = True,
                 jobs: int = 1, progress: Callable[[str], None] | None = None) -> dict[str, Any]:
     """Fit a mixture to ``dataset`` and compute ``tr E[W*]/d`` against every weighting.
@@ -92,7 +126,14 @@ def data_report(dataset: Dataset, *, components: int | tuple[int, int] = 10,
     standardise : bool
         Standardise the kept features (zero-variance features are dropped either way).
     sigmas : array_like, optional
-        Noise levels (default :data:`DEFAULT_SIGMAS`).
+        Noise levels by ``sigma/alpha`` (``sigma`` on ``ve`` and ``edm``); default
+        :data:`DEFAULT_SIGMAS` on ``ve``.
+    schedule, space : str
+        The schedule (``derive.spaces.SCHEDULES``) and the space of the weights
+        (``derive.spaces.SPACES``); default VE score space, the curve of ``sigma``.
+    levels : int, optional
+        That many levels equally spaced in ``lambda`` over the schedule's range
+        (default :data:`DEFAULT_LEVELS` on every schedule but ``ve``).
     seed : int
         Seeds the fit and every Monte Carlo draw.
     rel_se : float
@@ -113,23 +154,40 @@ def data_report(dataset: Dataset, *, components: int | tuple[int, int] = 10,
         raise InvalidArgumentError("--seed", seed, "seeds are non-negative integers",
                                    "pass e.g. --seed 0")
     say = progress or (lambda message: None)
-    levels = check_schedule(DEFAULT_SIGMAS if sigmas is None else sigmas, "sigmas")
+    check_schedule_name(schedule)
+    check_space_name(space)
+    if sigmas is not None and levels is not None:
+        raise InvalidArgumentError("--levels", levels, "give either --levels or --sigmas",
+                                   "drop one of them")
+    if sigmas is None and levels is None:
+        if schedule == "ve":
+            sigmas = DEFAULT_SIGMAS
+        else:
+            levels = DEFAULT_LEVELS
+    if sigmas is not None:
+        sigmas = check_schedule(sigmas, "sigmas")
+    elif isinstance(levels, bool) or not isinstance(levels, int | np.integer) or levels < 2:
+        raise InvalidArgumentError("--levels", levels, "need at least 2 levels",
+                                   "pass e.g. --levels 40")
     prepared = prepare(dataset, standardise)
+    on = schedule_levels(schedule, space, prepared.sigma_data, levels=levels, sigmas=sigmas)
+    levels_ve = check_schedule(on.sigma_ve, "sigmas")
+    factor = on.factor
     say(f"fitting {components} component(s) to {prepared.data.shape} points x features")
     fit = fit_mixture(prepared.data, components, covariance_type, floor, int(seed))
-    say(f"curve over {levels.size} noise levels")
+    say(f"curve over {levels_ve.size} noise levels ({schedule}, {space} space)")
     rng = check_rng(int(seed))
-    curve = weight_curve(fit.mixture, levels, rng, rel_se=rel_se, max_draws=max_draws,
+    curve = weight_curve(fit.mixture, levels_ve, rng, rel_se=rel_se, max_draws=max_draws,
                          jobs=jobs)
-    mean = curve.mean
-    zoo = zoo_weights(levels, prepared.sigma_data)
+    mean = curve.mean * factor
+    zoo = zoo_weights(on.sigma, prepared.sigma_data, space, schedule, on.t, on.parameters)
     # As sigma -> inf the posterior tends to the prior, so W* -> sigma^4 Cov[X]^-1 and
     # tr E[W*]/d ~ sigma^4 tr Cov[X]^-1 / d: EDM's form with sigma_data^2 = d / tr Cov^-1.
     total_cov = _total_covariance(fit.mixture)
     inverse_trace = float(np.trace(np.linalg.inv(total_cov))) / total_cov.shape[0]
-    harmonic = zoo_weights(levels, 1.0 / math.sqrt(inverse_trace))["EDM"]
-    candidates = {**zoo, FIRST_ORDER: curve.first_order, EDM_HARMONIC: harmonic}
-    comparison = compare_weightings(levels, mean, candidates)
+    harmonic = _harmonic_edm(on, prepared.sigma_data, 1.0 / math.sqrt(inverse_trace))
+    candidates = {**zoo, FIRST_ORDER: curve.first_order * factor, EDM_HARMONIC: harmonic}
+    comparison = compare_weightings(levels_ve, mean, candidates)
     in_zoo = {name: comparison[name] for name in zoo}
     closest = min(in_zoo, key=lambda name: in_zoo[name]["raw"])
     closest_scaled = min(in_zoo, key=lambda name: in_zoo[name]["scale_free"])
@@ -139,15 +197,15 @@ def data_report(dataset: Dataset, *, components: int | tuple[int, int] = 10,
             say(f"sensitivity: floor {other:g}")
             refit = fit_mixture(prepared.data, fit.n_components, covariance_type, other,
                                 int(seed))
-            other_curve = weight_curve(refit.mixture, levels, rng, rel_se=SENSITIVITY_REL_SE,
+            other_curve = weight_curve(refit.mixture, levels_ve, rng, rel_se=SENSITIVITY_REL_SE,
                                        min_draws=256, max_draws=max_draws, jobs=jobs)
-            ratio = other_curve.mean / mean
+            ratio = other_curve.mean / curve.mean  # the same in every space
             floors.append({
                 "floor": other, "log_likelihood_per_point": refit.log_likelihood_per_point,
                 "fisher_trace_per_dim": float(other_curve.fisher.value),
                 "ratio_to_chosen": ratio.tolist(),
                 "ratio_relative_se": np.hypot(other_curve.se / other_curve.mean,
-                                              curve.se / mean).tolist(),
+                                              curve.se / curve.mean).tolist(),
                 "max_abs_log_ratio": float(np.max(np.abs(np.log(ratio))))})
     heavy = [lv.sigma for lv in curve.levels if lv.variance_looks_infinite]
     missed = [lv.sigma for lv in curve.levels if not lv.target_met]
@@ -160,15 +218,19 @@ def data_report(dataset: Dataset, *, components: int | tuple[int, int] = 10,
         "fit": fit.to_dict(),
         "seed": int(seed),
         "max_draws_per_level": int(max_draws),
-        "sigmas": levels.tolist(),
+        "schedule": schedule,
+        "space": space,
+        "levels": on.to_dict(),
+        "sigmas": levels_ve.tolist(),
         "quantile_levels": list(QUANTILES),
-        "curve": curve.to_dict(),
+        "curve": _scaled_curve(curve, factor),
         "zoo": {name: w.tolist() for name, w in zoo.items()},
         "large_sigma": {"inverse_covariance_trace_per_dim": inverse_trace,
                         "harmonic_sigma_data": 1.0 / math.sqrt(inverse_trace),
                         "edm_harmonic": harmonic.tolist()},
         "comparison": comparison,
         "verdict": {"metric": "mean absolute log ratio to tr E[W*]/d over the noise levels",
+                    "space": space, "schedule": schedule, "in_every_space": describe_invariance(),
                     "closest": closest, "closest_value": in_zoo[closest]["raw"],
                     "closest_up_to_a_constant": closest_scaled,
                     "closest_up_to_a_constant_value": in_zoo[closest_scaled]["scale_free"],

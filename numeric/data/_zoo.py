@@ -13,6 +13,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from numeric._validation import InvalidArgumentError
+
 __all__ = ["MIN_SNR_GAMMA", "P2_GAMMA", "P2_K", "zoo_weights"]
 
 Array = NDArray[np.float64]
@@ -34,11 +36,24 @@ _USED = {
 #: derive's "optimal-gaussian" is EDM's weight with s_d = sigma_data: not repeated.
 
 
-def zoo_weights(sigmas: Array, sigma_data: float) -> dict[str, Array]:
-    """Score-space weights of the zoo at ``sigmas`` for data of scale ``sigma_data``.
+#: Unit weights native to other spaces, shown on every schedule but ``ve`` (on ``ve`` they
+#: are the NCSN weight or multiples of sigma^4, which nobody trains with).
+_UNIT = {
+    "ddpm": ("DDPM (eps, 1)", None),
+    "v-prediction": ("v-prediction (v, 1)", None),
+    "rectified-flow": ("rectified flow (velocity, 1)", None),
+}
 
-    The likelihood weighting is that of a geometric schedule between the ends of
-    ``sigmas``.
+
+def zoo_weights(sigmas: Array, sigma_data: float, space: str = "score", schedule: str = "ve",
+                t: Array | None = None, parameters: dict[str, float] | None = None
+                ) -> dict[str, Array]:
+    """Weights of the zoo in ``space`` on ``schedule`` for data of scale ``sigma_data``.
+
+    On ``ve`` and ``edm`` (``alpha = 1``) the weights are evaluated at ``sigmas``; on the
+    other schedules at the times ``t``. ``parameters`` binds the schedule's parameters
+    (default: the ends of ``sigmas`` on ``ve``, the schedule's defaults elsewhere); on
+    ``ve`` the likelihood weighting is that of a geometric schedule between them.
 
     Examples
     --------
@@ -48,23 +63,44 @@ def zoo_weights(sigmas: Array, sigma_data: float) -> dict[str, Array]:
     True
     >>> bool(np.allclose(w["EDM"], [0.01 * 1.01, 2.0]))      # sigma^2 (sigma^2 + s^2)/s^2
     True
+    >>> e = zoo_weights(np.array([0.1, 1.0]), 1.0, space="eps")
+    >>> bool(np.allclose(e["sigma^2 (NCSN)"], [1.0, 1.0]))    # sigma^2 k_score / k_eps
+    True
     """
     import sympy as sp
 
     import derive
 
     levels = np.asarray(sigmas, dtype=np.float64)
-    values = {"sigma_data": float(sigma_data), "k": P2_K,
-              "sigma_min": float(levels.min()), "sigma_max": float(levels.max())}
+    by_sigma = schedule in ("ve", "edm")
+    if not by_sigma and t is None:
+        raise InvalidArgumentError("t", None, f"the {schedule} schedule is evaluated at times "
+                                   "t", "pass t")
+    at = levels if by_sigma else np.asarray(t, dtype=np.float64)
+    variable = derive.sigma if by_sigma else derive.spaces.time
+    values = {"sigma_data": float(sigma_data), "k": P2_K}
+    if parameters is not None:
+        values.update(parameters)
+    elif schedule == "ve":
+        values.update(sigma_min=float(levels.min()), sigma_max=float(levels.max()))
+    else:
+        values.update({s.name: float(v) for s, v in derive.spaces.schedule(schedule).parameters})
+    used = dict(_USED) if schedule == "ve" else {**_USED, **_UNIT}
     out: dict[str, Array] = {}
     for weighting in derive.weightings():
-        if weighting.name not in _USED:
+        if weighting.name not in used:
             continue
-        name, gamma = _USED[weighting.name]
-        expr = weighting.score_space
+        name, gamma = used[weighting.name]
+        if weighting.name == "likelihood" and schedule != "ve":
+            name = "likelihood g^2"
+        if schedule == "ve" and space == "score":
+            expr = weighting.score_space
+        else:
+            expr = weighting.in_space(space, schedule, variable="sigma" if by_sigma else "t",
+                                      simplify=False)
         bound = {s: values[s.name] for s in expr.free_symbols if s.name in values}
         bound.update({s: gamma for s in expr.free_symbols if s.name == "gamma"})
-        function = sp.lambdify(derive.sigma, expr.subs(bound), "numpy")
-        out[name] = np.broadcast_to(np.asarray(function(levels), dtype=np.float64),
-                                    levels.shape).copy()
+        function = sp.lambdify(variable, expr.subs(bound), "numpy")
+        out[name] = np.broadcast_to(np.asarray(function(at), dtype=np.float64),
+                                    at.shape).copy()
     return out

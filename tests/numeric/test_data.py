@@ -13,20 +13,27 @@ import numpy as np
 import pytest
 
 from numeric import GaussianMixture, InvalidArgumentError
+from numeric._validation import check_rng
 from numeric.cli import main
 from numeric.data import (
     Dataset,
+    ScheduleLevels,
+    _schedule,
     compare_weightings,
     convergence_check,
     data_notes,
+    data_report,
     fit_mixture,
     hill_tail_index,
     load_dataset,
+    optimal_weight_factor,
     prepare,
     quadrature_check,
+    schedule_levels,
     slope_check,
     to_numeric_mixture,
     trace_optimal_weight,
+    trace_weight_on_schedule,
     weight_curve,
     zoo_weights,
 )
@@ -402,3 +409,201 @@ def test_data_note_is_generated_from_the_saved_json() -> None:
 def test_data_set_fixture_type() -> None:
     d = Dataset("x", np.zeros((3, 2)), "test")
     assert (d.n_points, d.dim) == (3, 2)
+
+
+# -- schedules and spaces ---------------------------------------------------------------
+SPACES = ("score", "eps", "x0", "v", "velocity", "F")
+
+
+def _two_blobs(seed: int = 0) -> Dataset:
+    rng = np.random.default_rng(seed)
+    data = np.concatenate([rng.normal(-2.0, 0.6, (150, 2)), rng.normal(1.5, 1.0, (150, 2))])
+    return Dataset("blobs", data, "test")
+
+
+def _report(**options):
+    return data_report(_two_blobs(), components=2, floor=0.01, seed=3, rel_se=0.05,
+                       max_draws=2048, sensitivity=False, **options)
+
+
+def test_ve_score_space_is_todays_curve_bit_for_bit() -> None:
+    sigmas = np.geomspace(0.05, 8.0, 6)
+    report = _report(schedule="ve", space="score", sigmas=sigmas)
+    # today's path, by hand: the same fit, weight_curve on the same generator, zoo_weights
+    prepared = prepare(_two_blobs())
+    fit = fit_mixture(prepared.data, 2, "full", 0.01, 3)
+    today = weight_curve(fit.mixture, sigmas, check_rng(3), rel_se=0.05, max_draws=2048)
+    assert report["curve"]["levels"] == today.to_dict()["levels"]
+    expected_zoo = zoo_weights(sigmas, prepared.sigma_data)
+    assert report["zoo"] == {name: w.tolist() for name, w in expected_zoo.items()}
+    assert report["levels"]["factor_from_ve_score"] == [1.0] * sigmas.size
+    assert report["schedule"] == "ve" and report["space"] == "score"
+
+
+def _by_hand_cov_x0(gm: GaussianMixture, x_t: np.ndarray, a: float, s: float) -> np.ndarray:
+    """Cov[x0 | x_t] for x_t = a x0 + s eps, straight from Bayes' rule on the mixture."""
+    d = gm.dim
+    log_r, means, covs = [], [], []
+    for w, mu, c in zip(gm.weights, gm.means, gm.covariances, strict=True):
+        marginal = a * a * c + s * s * np.eye(d)          # Cov[x_t | component]
+        inv = np.linalg.inv(marginal)
+        off = x_t - a * mu
+        log_r.append(np.log(w) - 0.5 * np.linalg.slogdet(marginal)[1]
+                     - 0.5 * np.einsum("ni,ij,nj->n", off, inv, off))
+        gain = a * c @ inv                                # Cov(x0, x_t) Cov(x_t)^-1
+        means.append(mu + off @ gain.T)
+        covs.append(c - gain @ (a * c))
+    log_r = np.array(log_r)
+    r = np.exp(log_r - log_r.max(axis=0))
+    r /= r.sum(axis=0)
+    m = np.einsum("kn,knd->nd", r, np.array(means))
+    spread = np.array(means) - m
+    return (np.einsum("kn,kij->nij", r, np.array(covs))
+            + np.einsum("kn,kni,knj->nij", r, spread, spread))
+
+
+def _by_hand_schedule(name: str, t: float) -> tuple[float, float, float, float]:
+    """alpha, sigma, alpha', sigma' of a schedule, typed from its definition."""
+    if name == "vp-cosine":
+        h = np.pi / 2
+        return np.cos(h * t), np.sin(h * t), -h * np.sin(h * t), h * np.cos(h * t)
+    if name == "rectified-flow":
+        return 1 - t, t, -1.0, 1.0
+    if name == "vp-linear":
+        beta = 0.1 + 19.9 * t
+        a = np.exp(-(0.1 * t + 19.9 * t * t / 2) / 2)
+        a_dot = -beta * a / 2
+        s = np.sqrt(1 - a * a)
+        return a, s, a_dot, -a * a_dot / s
+    raise AssertionError(name)
+
+
+def _by_hand_trace_weight(gm, x_t, schedule, space, t, sigma_data):
+    """tr Cov[X target | x_t]^-1 / d from the targets' definitions (eps = (x_t - a x0)/s)."""
+    a, s, a_dot, s_dot = _by_hand_schedule(schedule, t)
+    # each target is (coefficient) x0 + (something fixed by x_t)
+    coefficient = {
+        "eps": -a / s,                                    # (x_t - a x0)/s
+        "score": a / s**2,                                # -eps/s
+        "x0": 1.0,
+        "v": -(a * a + s * s) / s,                        # a eps - s x0
+        "velocity": a_dot - s_dot * a / s,                # a' x0 + s' eps
+    }
+    if space == "F":                                      # (x0 - c_skip x_t/a)/c_out
+        level = s / a
+        c_out = level * sigma_data / np.sqrt(level**2 + sigma_data**2)
+        coefficient["F"] = 1.0 / c_out
+    cov = coefficient[space] ** 2 * _by_hand_cov_x0(gm, x_t, a, s)
+    return np.trace(np.linalg.inv(cov), axis1=1, axis2=2) / gm.dim
+
+
+def _agree(schedule: str, space: str, gm, sigma_data: float) -> bool:
+    levels = schedule_levels(schedule, space, sigma_data, sigmas=np.array([0.15, 1.0, 4.0]))
+    rng = np.random.default_rng(7)
+    for i, t in enumerate(levels.t):
+        a, s, _, _ = _by_hand_schedule(schedule, float(t))
+        x_t = a * gm.sample(40, rng) + s * rng.standard_normal((40, gm.dim))
+        ours = trace_weight_on_schedule(gm, x_t, levels, i)
+        if not np.allclose(ours, _by_hand_trace_weight(gm, x_t, schedule, space, float(t),
+                                                       sigma_data), rtol=1e-8):
+            return False
+    return True
+
+
+@pytest.mark.parametrize("schedule", ["vp-cosine", "vp-linear", "rectified-flow"])
+def test_every_space_matches_the_inverse_covariance_of_its_target(schedule: str) -> None:
+    gm = random_mixture(np.random.default_rng(1), dim=2, n_components=3)
+    for space in SPACES:
+        assert _agree(schedule, space, gm, 0.8), (schedule, space)
+
+
+def _swapped(space: str):
+    import derive
+    from derive import spaces
+
+    return optimal_weight_factor(space).subs({spaces.alpha: derive.sigma,
+                                              derive.sigma: spaces.alpha}, simultaneous=True)
+
+
+@pytest.mark.parametrize("space", ["score", "eps", "x0", "v"])
+def test_a_conversion_with_alpha_and_sigma_swapped_is_rejected(space, monkeypatch) -> None:
+    gm = random_mixture(np.random.default_rng(1), dim=2, n_components=3)
+    assert _agree("vp-cosine", space, gm, 0.8)
+    monkeypatch.setattr(_schedule, "optimal_weight_factor", _swapped)
+    assert not _agree("vp-cosine", space, gm, 0.8)
+
+
+def test_the_factor_is_derives_optimal_weight_ratio() -> None:
+    """W*_X(alpha, sigma) / W*_score,VE(sigma/alpha) from derive's 1-D optimum: the
+    curvature h cancels, and what is left is the factor built from k_X."""
+    import sympy as sp
+
+    import derive
+    from derive import spaces
+
+    for space in SPACES:
+        ve = derive.optimal_weight_in_space("score")[0].subs(
+            {spaces.alpha: 1, derive.sigma: derive.sigma / spaces.alpha}, simultaneous=True)
+        ratio = sp.simplify(derive.optimal_weight_in_space(space)[0] / ve)
+        assert derive.h not in ratio.free_symbols
+        assert sp.simplify(ratio - optimal_weight_factor(space)) == 0, space
+
+
+def test_eps_curve_times_k_eps_over_k_score_is_the_score_curve() -> None:
+    score = _report(schedule="vp-cosine", space="score", levels=6)
+    eps = _report(schedule="vp-cosine", space="eps", levels=6)
+    sigma = np.sin(np.pi * np.array(eps["levels"]["t"]) / 2)   # k_eps/k_score = sigma^2
+    for key in ("mean", "se", "first_order"):
+        np.testing.assert_allclose([lv[key] * s**2 for lv, s in
+                                    zip(eps["curve"]["levels"], sigma, strict=True)],
+                                   [lv[key] for lv in score["curve"]["levels"]], rtol=1e-12)
+    # the verdict's log ratios do not depend on the space (same factor on both sides)
+    for name, entry in score["comparison"].items():
+        for metric in ("raw", "scale_free"):
+            assert math.isclose(entry[metric], eps["comparison"][name][metric],
+                                rel_tol=1e-9, abs_tol=1e-12), (name, metric)
+    assert score["verdict"]["closest"] == eps["verdict"]["closest"]
+
+
+def test_levels_are_equally_spaced_in_lambda_and_carried_in_the_json() -> None:
+    levels = schedule_levels("vp-linear", "v", 1.0, levels=9)
+    assert isinstance(levels, ScheduleLevels)
+    assert np.allclose(np.diff(levels.lam), np.diff(levels.lam)[0])
+    assert np.all(np.diff(levels.sigma_ve) > 0)
+    np.testing.assert_allclose(levels.sigma / levels.alpha, levels.sigma_ve, rtol=1e-10)
+    np.testing.assert_allclose(np.log(levels.alpha**2 / levels.sigma**2), levels.lam,
+                               rtol=1e-10, atol=1e-10)
+    with pytest.raises(InvalidArgumentError, match="--levels"):
+        schedule_levels("vp-linear", "v", 1.0, levels=1)
+    with pytest.raises(InvalidArgumentError, match="--schedule"):
+        schedule_levels("vp", "v", 1.0, levels=4)
+    with pytest.raises(InvalidArgumentError, match="--space"):
+        schedule_levels("ve", "D", 1.0, levels=4)
+
+
+def test_cli_schedule_space_json(capsys) -> None:
+    assert main(["data", "--dataset", "iris", "--schedule", "rectified-flow", "--space",
+                 "velocity", "--levels", "5", "--json", *QUICK[2:]]) == 0
+    report = _strict(capsys.readouterr().out)
+    assert (report["schedule"], report["space"]) == ("rectified-flow", "velocity")
+    assert set(report["levels"]) >= {"lambda", "t", "alpha", "sigma"}
+    assert len(report["levels"]["t"]) == 5 == len(report["curve"]["levels"])
+    assert "rectified flow (velocity, 1)" in report["zoo"]
+    assert main(["data", "--dataset", "iris", "--schedule", "vp-cosine", "--space", "eps",
+                 "--levels", "4", *QUICK[2:]]) == 0
+    out = capsys.readouterr().out
+    assert "| lambda | t | sigma/alpha |" in out
+    assert "verdict in eps space on vp-cosine" in out and "the same in every space" in out
+
+
+@pytest.mark.parametrize("argv, needle", [
+    (["--schedule", "vp"], "--schedule"),
+    (["--space", "D"], "--space"),
+    (["--levels", "1"], "--levels"),
+    (["--levels", "4", "--sigmas", "1,2"], "--levels"),
+    (["--schedule", "edm", "--sigmas", "100,200"], "--sigmas"),
+])
+def test_cli_bad_schedule_input_exits_2(capsys, argv, needle) -> None:
+    assert main(["data", "--dataset", "iris", *QUICK, *argv]) == 2
+    err = capsys.readouterr().err
+    assert needle in err and "Traceback" not in err

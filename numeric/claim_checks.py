@@ -466,13 +466,20 @@ def _c2_quadrature(quick: bool):
     return run
 
 
+def _noised_with_target(x: np.ndarray, sigma: float, n: int, rng: np.random.Generator
+                        ) -> tuple[np.ndarray, np.ndarray]:
+    """``X~ = X + sigma E`` for data draws ``x`` (``(N, 1)``), and ``T_n`` at the same ``E``.
+
+    The target from its definition, ``T_n = d^n/dx~^n q_sigma / q_sigma`` (Hermite for
+    Gaussian ``q``), so the joint draws ``(X, X~)`` share no formula with derive.
+    """
+    noise = rng.standard_normal(x.shape)
+    return x + sigma * noise, (-1) ** n * hermite_e(n, noise[:, 0]) / sigma**n
+
+
 def _joint_residuals(gm, sigma: float, n: int, count: int, rng) -> tuple[np.ndarray, ...]:
     """Joint draws ``(X, X~)``: ``T_n``, the derived ``m_n(X~)`` and ``Sigma_n(X~)``."""
-    x = gm.sample(count, rng)
-    noise = rng.standard_normal(x.shape)
-    x_tilde = x + sigma * noise
-    # the target from its definition, T_n = d^n/dx~^n q_sigma / q_sigma (Hermite for Gaussian q)
-    target = (-1) ** n * hermite_e(n, noise[:, 0]) / sigma**n
+    x_tilde, target = _noised_with_target(gm.sample(count, rng), sigma, n, rng)
     mean = evaluate(_derive("conditional_mean")(n), gm, x_tilde, sigma)
     cov = evaluate(_derive("conditional_covariance")(n), gm, x_tilde, sigma)
     return x_tilde[:, 0], target, mean, cov
@@ -627,10 +634,7 @@ def _c3_gradient_monte_carlo(quick: bool):
         for n in (1, 2):
             weight_expr = _derive("optimal_weight")(n)
             for sigma in (0.3, 1.0):
-                x = gm.sample(count, rng)
-                noise = rng.standard_normal(x.shape)
-                x_tilde = x + sigma * noise
-                target = (-1) ** n * hermite_e(n, noise[:, 0]) / sigma**n
+                x_tilde, target = _noised_with_target(gm.sample(count, rng), sigma, n, rng)
                 exact_mean = gm.noised(sigma).derivative_ratio(x_tilde, n)
                 w = evaluate(weight_expr, gm, x_tilde, sigma)
                 phi = _basis(x_tilde[:, 0])
@@ -892,10 +896,8 @@ def _c5_monte_carlo(quick: bool):
                 claimed_at = sp.lambdify((derive.sigma, _one_symbol(claimed, {derive.sigma})),
                                          claimed)
                 for sigma in (0.5, 1.5):
-                    x = gm.sample_grouped(count, rng)
-                    noise = rng.standard_normal(x.shape)
-                    x_tilde = x + sigma * noise
-                    target = (-1) ** n * hermite_e(n, noise[:, 0]) / sigma**n
+                    x_tilde, target = _noised_with_target(gm.sample_grouped(count, rng), sigma,
+                                                          n, rng)
                     ratio = gm.noised(sigma).derivative_ratio(x_tilde, n)
                     # mean of (T - m_n)^2 is E[Sigma_n]; claimed is linear in E[m_n^2]
                     scale = sigma ** (2 * n)

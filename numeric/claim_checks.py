@@ -107,6 +107,11 @@ def _one_symbol(expr: sp.Expr, besides: set) -> sp.Symbol:
     return symbol
 
 
+def _in_sigma_and_one(expr: sp.Expr):
+    """``f(sigma, value)``: a derived formula in ``sigma`` and one other symbol, lambdified."""
+    return sp.lambdify((derive.sigma, _one_symbol(expr, {derive.sigma})), expr)
+
+
 # ---------------------------------------------------------------------------------------
 # evaluating derive's formulas
 # ---------------------------------------------------------------------------------------
@@ -450,11 +455,9 @@ def _c2_quadrature(quick: bool):
         errors = []
         for noise, sigma in _noise_grid(quick):
             table = _noise_table(noise, sigma, 3 if quick else 4, n_points)
-            claimed = _derive("conditional_covariance")(1, noise)
-            cov_psi = _one_symbol(claimed, {derive.sigma})
+            claimed = _in_sigma_and_one(_derive("conditional_covariance")(1, noise))
             # formula: Cov[psi(E) | x~]/sigma^2 (T_1 = psi(E)/sigma, so Var[psi] = sigma^2 Var[T_1])
-            formula = sp.lambdify((cov_psi, derive.sigma), claimed)(
-                table["var1"] * sigma**2, sigma)
+            formula = claimed(sigma, table["var1"] * sigma**2)
             # reference: C1 at n = 2 with T_2 = T_1^2 + psi'(E)/sigma^2 gives
             # Sigma_1 = h - E[psi'(E) | x~]/sigma^2, h = m_2 - m_1^2 from the data route.
             reference = table["m2"] - table["m1"] ** 2 - table["psi_prime"] / sigma**2
@@ -669,8 +672,7 @@ def _expected_weight(gm, sigma):
 def _c4_rate(quick: bool):
     def run(rng, alpha) -> Check:
         expansion, _ = _derive("expected_weight_expansion")()   # sigma^2 + sigma^4 J, derived
-        fisher_symbol = _one_symbol(expansion, {derive.sigma})
-        claimed = sp.lambdify((derive.sigma, fisher_symbol), expansion)
+        claimed = _in_sigma_and_one(expansion)
         slopes, limits = [], []
         for name in ONE_D:
             gm = example(name)
@@ -697,8 +699,7 @@ def _c4_trace_rate(quick: bool):
         for make, nodes in cases:
             gm = make()
             expansion, _ = _derive("expected_trace_expansion")(gm.dim)
-            trace_symbol = _one_symbol(expansion, {derive.sigma})
-            claimed = sp.lambdify((derive.sigma, trace_symbol), expansion)
+            claimed = _in_sigma_and_one(expansion)
             trace_j = float(gauss_hermite_expectation(
                 gm, lambda x, g=gm: np.sum(g.score(x) ** 2, axis=-1), nodes))
             sigmas = np.geomspace(0.04, 0.12, 4)
@@ -730,8 +731,7 @@ def _c4_monte_carlo(quick: bool):
                 expansion, _ = _derive("expected_weight_expansion")()
             else:
                 expansion, _ = _derive("expected_trace_expansion")(d)
-            symbol = _one_symbol(expansion, {derive.sigma})
-            claimed = sp.lambdify((derive.sigma, symbol), expansion)
+            claimed = _in_sigma_and_one(expansion)
             # small sigma: the O(sigma^8) remainder, divided by sigma^4, stays far below
             # a standard error (at sigma = 0.1 it was up to ~0.1 of one)
             for sigma in (0.03, 0.06):
@@ -828,11 +828,8 @@ def _c5_orders_quadrature(quick: bool):
 
     def run(rng, alpha) -> Check:
         errors, grid_errors = [], []
-        claimed_by_order = {}
-        for n in orders:
-            claimed = _derive("expected_covariance")(n)
-            claimed_by_order[n] = sp.lambdify(
-                (derive.sigma, _one_symbol(claimed, {derive.sigma})), claimed)
+        claimed_by_order = {n: _in_sigma_and_one(_derive("expected_covariance")(n))
+                            for n in orders}
         for name in ONE_D:
             gm = example(name)
             for sigma in SIGMAS:
@@ -864,9 +861,8 @@ def _c5_noise(quick: bool):
         for name in names:
             gm = example(name)
             for noise in NOISES:
-                claimed = _derive("expected_covariance")(1, noise)   # I_q/sigma^2 - J(p_sigma)
-                claimed_at = sp.lambdify((derive.sigma, _one_symbol(claimed, {derive.sigma})),
-                                         claimed)
+                # I_q/sigma^2 - J(p_sigma)
+                claimed_at = _in_sigma_and_one(_derive("expected_covariance")(1, noise))
                 for sigma in (0.5,) if quick else (0.3, 1.0, 3.0):
                     # resolution 0.5 and 1 in a quick run (their difference is the error
                     # estimate, ~1e-15 here), 1 and 2 in a full one
@@ -892,9 +888,7 @@ def _c5_monte_carlo(quick: bool):
         for name in ("two-mode-1d",) if quick else ONE_D:
             gm = example(name)
             for n in (1, 2, 3):
-                claimed = _derive("expected_covariance")(n)
-                claimed_at = sp.lambdify((derive.sigma, _one_symbol(claimed, {derive.sigma})),
-                                         claimed)
+                claimed_at = _in_sigma_and_one(_derive("expected_covariance")(n))
                 for sigma in (0.5, 1.5):
                     x_tilde, target = _noised_with_target(gm.sample_grouped(count, rng), sigma,
                                                           n, rng)

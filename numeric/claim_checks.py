@@ -669,6 +669,10 @@ def _expected_weight(gm, sigma):
                                lambda x: 1.0 / conditional_covariance(gm, x, sigma)).value
 
 
+def _expected_covariance(gm, sigma):
+    return expected_over_noisy(gm, sigma, lambda x: conditional_covariance(gm, x, sigma)).value
+
+
 def _c4_rate(quick: bool):
     def run(rng, alpha) -> Check:
         expansion, _ = _derive("expected_weight_expansion")()   # sigma^2 + sigma^4 J, derived
@@ -920,9 +924,7 @@ def _c6_quadrature(quick: bool):
             gm = example(name)
             for sigma in SIGMAS:
                 ew = _expected_weight(gm, sigma)
-                ecov = expected_over_noisy(
-                    gm, sigma, lambda x, s=sigma, g=gm: conditional_covariance(g, x, s)).value
-                gap = float(gap_1d(EW=ew, ESigma=ecov)) / ew
+                gap = float(gap_1d(EW=ew, ESigma=_expected_covariance(gm, sigma))) / ew
                 (equal if name == "gaussian-1d" else gaps).append(gap)
         # Loewner form in d = 2, 3, tensor Gauss-Hermite over p_sigma
         cases = (
@@ -979,8 +981,8 @@ def _c6_monte_carlo(quick: bool):
                 d_s = (float(gap_fn(EW=ew, ESigma=es + step_s))
                        - float(gap_fn(EW=ew, ESigma=es - step_s))) / (2 * step_s)
                 error = float(np.std(d_w * weight + d_s * cov) / np.sqrt(count))
-                reference = float(gap_fn(EW=_expected_weight(gm, sigma), ESigma=expected_over_noisy(
-                    gm, sigma, lambda x, s=sigma, g=gm: conditional_covariance(g, x, s)).value))
+                reference = float(gap_fn(EW=_expected_weight(gm, sigma),
+                                         ESigma=_expected_covariance(gm, sigma)))
                 z_consistent.append(abs(gap - reference) / error)
                 z_positive.append(gap / error)
         test = z_test(Estimate(np.array(z_consistent), np.ones(len(z_consistent)),

@@ -101,6 +101,11 @@ def _two_mode_2d() -> GaussianMixture:
                            [[[1.0, 0.3], [0.3, 0.5]], 0.4 * np.eye(2)])
 
 
+def _gaussian_2d() -> GaussianMixture:
+    # correlated Gaussian data in d = 2: Sigma_1 constant, Jensen gap 0 (C2, C6)
+    return GaussianMixture([1.0], [[0.5, -1.0]], [[[2.0, 0.4], [0.4, 1.0]]])
+
+
 def _one_symbol(expr: sp.Expr, besides: set) -> sp.Symbol:
     """The one free symbol of a derived formula besides ``besides`` (``J``, ``trJ``...)."""
     (symbol,) = expr.free_symbols - besides
@@ -356,8 +361,7 @@ def _c2_heteroskedastic(quick: bool):
         spreads, flats = [], []
         for dim, mixture, gaussian in (
                 (1, example("two-mode-1d"), example("gaussian-1d")),
-                (2, _two_mode_2d(), GaussianMixture([1.0], [[0.5, -1.0]],
-                                                    [[[2.0, 0.4], [0.4, 1.0]]]))):
+                (2, _two_mode_2d(), _gaussian_2d())):
             for sigma in SIGMAS:
                 values = []
                 for gm in (mixture, gaussian):
@@ -928,8 +932,7 @@ def _c6_quadrature(quick: bool):
                 (equal if name == "gaussian-1d" else gaps).append(gap)
         # Loewner form in d = 2, 3, tensor Gauss-Hermite over p_sigma
         cases = (
-            (_two_mode_2d(), GaussianMixture([1.0], [[0.5, -1.0]], [[[2.0, 0.4], [0.4, 1.0]]]),
-             40),
+            (_two_mode_2d(), _gaussian_2d(), 40),
             (example("two-mode-3d"), GaussianMixture([1.0], [[0.0, 1.0, -1.0]],
                                                      [[[1.0, 0.3, 0.0], [0.3, 0.5, 0.1],
                                                        [0.0, 0.1, 0.8]]]), 14),

@@ -187,22 +187,20 @@ def _derived_weight(record: derive.Weighting, space: str, schedule: str):
     mutant's :meth:`WeightingMutant.substituted` empties the memo)."""
     key = (record.name, space, schedule)
     if key not in _LAMBDIFIED:
-        _LAMBDIFIED[key] = _lambdify_weight(record, space, schedule)
+        _LAMBDIFIED[key] = _in_t(record.in_space(space, schedule, variable="t", simplify=False))
     return _LAMBDIFIED[key]
 
 
-def _lambdify_weight(record: derive.Weighting, space: str, schedule: str):
-    expr = record.in_space(space, schedule, variable="t", simplify=False)
+def _in_t(expr: sp.Expr):
+    """A derived expression in ``t`` as a NumPy function, the schedule and weighting
+    parameters bound to the values of the checks."""
     table = {**_SCHEDULE_DEFAULTS, **_VALUES}
     bound = expr.subs({s: table[s.name] for s in expr.free_symbols if s.name in table})
     return sp.lambdify(spaces.time, bound, "numpy")
 
 
 def _derived_density(record: derive.Weighting, schedule: str):
-    expr = record.density_form(schedule, variable="t", simplify=False)
-    table = {**_SCHEDULE_DEFAULTS, **_VALUES}
-    bound = expr.subs({s: table[s.name] for s in expr.free_symbols if s.name in table})
-    return sp.lambdify(spaces.time, bound, "numpy")
+    return _in_t(record.density_form(schedule, variable="t", simplify=False))
 
 
 def _records(names: tuple[str, ...], schedule: str) -> list[derive.Weighting]:

@@ -457,10 +457,8 @@ def _density_task(quick: bool):
 
                 # Min-SNR's kink (SNR = gamma) is a quadrature breakpoint on both sides
                 kinks = [math.log(_VALUES["gamma"])] if record.native.has(sp.Min) else []
-                ends = lam_of_t(np.array([high, max(low, 1e-12)]))
-                lam_edges = [float(ends[0]), *kinks, float(ends[1])]
-                lam_edges = [lam_edges[0], *(k for k in kinks if lam_edges[0] < k
-                                             < lam_edges[-1]), lam_edges[-1]]
+                lam_low, lam_high = map(float, lam_of_t(np.array([high, max(low, 1e-12)])))
+                lam_edges = [lam_low, *(k for k in kinks if lam_low < k < lam_high), lam_high]
                 t_edges = sorted({low, high, *(float(t_of_lam(k)) for k in lam_edges[1:-1])})
                 a = sum(_gauss_legendre(native, x, y, geometric=schedule == "edm")
                         for x, y in itertools.pairwise(t_edges))

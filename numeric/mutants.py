@@ -22,7 +22,7 @@ import sympy as sp
 
 import derive
 from derive import m, sigma
-from numeric._checking import run_tasks
+from numeric._checking import run_tasks, swapped
 from numeric.weighting_checks import WEIGHTING_MUTANTS
 
 __all__ = ["MUTANTS", "Mutant", "MutantResult", "run_mutants", "substituted"]
@@ -284,14 +284,8 @@ def substituted(mutant: Mutant) -> Iterator[None]:
         with mutant.substituted():
             yield
         return
-    original = getattr(derive, mutant.attribute)
-    setattr(derive, mutant.attribute, mutant.factory(original))
-    claim_checks.clear_caches()
-    try:
+    with swapped(derive, mutant.attribute, mutant.factory, claim_checks.clear_caches):
         yield
-    finally:
-        setattr(derive, mutant.attribute, original)
-        claim_checks.clear_caches()
 
 
 def run_mutants(seed: int, quick: bool = True, alpha: float = 1e-4,

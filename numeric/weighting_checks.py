@@ -24,7 +24,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,7 +33,7 @@ from numpy.typing import NDArray
 
 import derive
 from derive import spaces
-from numeric._checking import Check, CheckTask, relative_error
+from numeric._checking import Check, CheckTask, relative_error, swapped
 from numeric.examples import example
 from numeric.montecarlo import Estimate, concatenate, mean_estimate, z_test
 
@@ -496,18 +496,14 @@ class WeightingMutant:
     description: str
     factory: Callable[[Callable], Callable]
 
-    @contextlib.contextmanager
-    def substituted(self) -> Iterator[None]:
-        original = getattr(spaces, self.attribute)
-        setattr(spaces, self.attribute, self.factory(original))
-        spaces.clear_caches()
-        _LAMBDIFIED.clear()
-        try:
-            yield
-        finally:
-            setattr(spaces, self.attribute, original)
-            spaces.clear_caches()
-            _LAMBDIFIED.clear()
+    def substituted(self) -> contextlib.AbstractContextManager[None]:
+        """``derive.spaces.<attribute>`` replaced while the block runs."""
+        return swapped(spaces, self.attribute, self.factory, _forget_conversions)
+
+
+def _forget_conversions() -> None:
+    spaces.clear_caches()
+    _LAMBDIFIED.clear()
 
 
 def _one_space(space: str, wrong: Callable[[sp.Expr], sp.Expr]):

@@ -36,6 +36,7 @@ from derive import spaces
 from numeric._checking import Check, CheckTask, relative_error, swapped
 from numeric.examples import example
 from numeric.montecarlo import Estimate, concatenate, mean_estimate, z_test
+from numeric.weighting_eval import _bind_by_name
 
 __all__ = ["P1_TITLE", "WEIGHTING_MUTANTS", "WeightingMutant", "weighting_tasks"]
 
@@ -194,9 +195,8 @@ def _derived_weight(record: derive.Weighting, space: str, schedule: str):
 def _in_t(expr: sp.Expr):
     """A derived expression in ``t`` as a NumPy function, the schedule and weighting
     parameters bound to the values of the checks."""
-    table = {**_SCHEDULE_DEFAULTS, **_VALUES}
-    bound = expr.subs({s: table[s.name] for s in expr.free_symbols if s.name in table})
-    return sp.lambdify(spaces.time, bound, "numpy")
+    return sp.lambdify(spaces.time, _bind_by_name(expr, {**_SCHEDULE_DEFAULTS, **_VALUES}),
+                       "numpy")
 
 
 def _derived_density(record: derive.Weighting, schedule: str):

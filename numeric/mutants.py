@@ -5,8 +5,10 @@ listed in :data:`numeric.claim_checks.CONSUMES`) by a wrong one for the duration
 run -- a wrong formula, or a wrong *statement* (the Jensen inequality flipped, C4's
 bound reversed, the EDM entry of the weighting zoo without its sigma^2, a wrong noise
 definition) -- and the same checks as ``dsmw verify`` are run on the claims it
-touches. A mutant is *caught* when at least one check fails without crashing (a check
-that raised established nothing); the report says which methods caught it.
+touches. Claim P1's mutants (:data:`numeric.weighting_checks.WEIGHTING_MUTANTS`, in
+:data:`MUTANTS` too) replace a function of :mod:`derive.spaces` instead. A mutant is
+*caught* when at least one check fails without crashing (a check that raised
+established nothing); the report says which methods caught it.
 """
 
 from __future__ import annotations

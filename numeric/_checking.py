@@ -195,6 +195,24 @@ def swapped(owner: Any, attribute: str, factory: Callable[[Callable], Callable],
         forget()
 
 
+@dataclass(frozen=True)
+class Mutant:
+    """A wrong formula: ``attribute`` of :mod:`derive` replaced by ``factory(original)``."""
+
+    name: str
+    claims: tuple[str, ...]
+    attribute: str
+    description: str
+    factory: Callable[[Callable], Callable]
+
+    def substituted(self) -> contextlib.AbstractContextManager[None]:
+        """``derive.<attribute>`` replaced while the block runs."""
+        import derive
+        from numeric import claim_checks
+
+        return swapped(derive, self.attribute, self.factory, claim_checks.clear_caches)
+
+
 def _run_one(task: CheckTask, seed: int, alpha: float) -> Check:
     """Run a task on its own generator (:func:`task_rng`).
 

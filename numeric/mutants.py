@@ -24,21 +24,10 @@ import sympy as sp
 
 import derive
 from derive import m, sigma
-from numeric._checking import run_tasks, swapped
+from numeric._checking import Mutant, run_tasks
 from numeric.weighting_checks import WEIGHTING_MUTANTS
 
 __all__ = ["MUTANTS", "Mutant", "MutantResult", "run_mutants", "substituted"]
-
-
-@dataclass(frozen=True)
-class Mutant:
-    """A wrong formula: ``attribute`` of :mod:`derive` replaced by ``factory(original)``."""
-
-    name: str
-    claims: tuple[str, ...]
-    attribute: str
-    description: str
-    factory: Callable[[Callable], Callable]
 
 
 @dataclass(frozen=True)
@@ -279,14 +268,9 @@ MUTANTS = MUTANTS + WEIGHTING_MUTANTS
 
 @contextlib.contextmanager
 def substituted(mutant: Mutant) -> Iterator[None]:
-    """Replace ``derive.<attribute>`` by the mutant while the block runs."""
-    from numeric import claim_checks
-
-    if hasattr(mutant, "substituted"):  # a mutant of derive.spaces (claim P1)
-        with mutant.substituted():
-            yield
-        return
-    with swapped(derive, mutant.attribute, mutant.factory, claim_checks.clear_caches):
+    """Replace ``derive.<attribute>`` (``derive.spaces.<attribute>`` for claim P1) by the
+    mutant while the block runs."""
+    with mutant.substituted():
         yield
 
 

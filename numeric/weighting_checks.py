@@ -33,7 +33,7 @@ from numpy.typing import NDArray
 
 import derive
 from derive import spaces
-from numeric._checking import Check, CheckTask, relative_error, swapped
+from numeric._checking import Check, CheckTask, Mutant, relative_error, swapped
 from numeric.examples import example
 from numeric.montecarlo import Estimate, concatenate, mean_estimate, z_test
 from numeric.weighting_eval import _bind_by_name
@@ -486,15 +486,9 @@ def weighting_tasks(quick: bool) -> list[CheckTask]:
 
 # ---------------------------------------------------------------- mutants
 @dataclass(frozen=True)
-class WeightingMutant:
+class WeightingMutant(Mutant):
     """A wrong formula of :mod:`derive.spaces`: ``attribute`` replaced by
     ``factory(original)`` (every result built on it is recomputed while it is in place)."""
-
-    name: str
-    claims: tuple[str, ...]
-    attribute: str
-    description: str
-    factory: Callable[[Callable], Callable]
 
     def substituted(self) -> contextlib.AbstractContextManager[None]:
         """``derive.spaces.<attribute>`` replaced while the block runs."""

@@ -22,6 +22,7 @@ definitions, and every prediction goes through one ``eps_hat``
 from __future__ import annotations
 
 import contextlib
+import functools
 import itertools
 import math
 from collections.abc import Callable
@@ -168,16 +169,22 @@ def _native_weight(record: derive.Weighting, schedule: str, t: Array,
     a, s, da, ds = level["alpha"], level["sigma"], level["alpha'"], level["sigma'"]
     snr = a**2 / s**2
     g2 = 2 * s * ds - 2 * da / a * s**2  # d sigma^2/dt - 2 (d log alpha/dt) sigma^2
-    names = {"sigma": s, "alpha": a, "snr": snr, "lam": np.log(snr), "t": t, "g2": g2}
-    args = [*names.values(), *(_VALUES[k] for k in _VALUES)]
-    symbols = [sp.Symbol(n) for n in names] + [sp.Symbol(k) for k in _VALUES]
+    args = [s, a, snr, np.log(snr), t, g2, *(_VALUES[k] for k in _VALUES)]
     plain = record.native.subs({v: sp.Symbol(v.name) for v in record.native.free_symbols})
     with np.errstate(all="ignore"):
-        w = np.broadcast_to(sp.lambdify(symbols, plain, "numpy")(*args), np.shape(t))
+        w = np.broadcast_to(_native_function(plain)(*args), np.shape(t))
     if record.space != "lambda":
         return record.space, np.asarray(w, dtype=np.float64)
     speed = -2 * (da / a - ds / s)  # -dlambda/dt
     return "eps", w * speed / _reference_density(record, schedule, t, level)
+
+
+@functools.cache
+def _native_function(plain: sp.Expr):
+    """A native formula (plain symbols) lambdified once per expression, in ``sigma, alpha,
+    snr, lam, t, g2`` and the parameters of ``_VALUES``."""
+    names = ("sigma", "alpha", "snr", "lam", "t", "g2", *_VALUES)
+    return sp.lambdify([sp.Symbol(n) for n in names], plain, "numpy")
 
 
 _LAMBDIFIED: dict[tuple[str, str, str], Callable[[Array], Array]] = {}

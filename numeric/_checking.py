@@ -8,6 +8,7 @@ and the notes render them, nothing here prints.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import multiprocessing
 import time
@@ -177,6 +178,39 @@ def relative_error(got: ArrayLike, reference: ArrayLike, floor: ArrayLike = 0.0)
 def task_rng(seed: int, name: str) -> np.random.Generator:
     """A generator determined by the run's ``seed`` and the task's ``name`` alone."""
     return np.random.default_rng(np.random.SeedSequence([seed, zlib.crc32(name.encode())]))
+
+
+@contextlib.contextmanager
+def swapped(owner: Any, attribute: str, factory: Callable[[Callable], Callable],
+            forget: Callable[[], None]) -> Iterator[None]:
+    """``owner.<attribute>`` replaced by ``factory(original)`` while the block runs (a
+    mutant); ``forget`` empties the memos built on it, after the swap and after the restore."""
+    original = getattr(owner, attribute)
+    setattr(owner, attribute, factory(original))
+    forget()
+    try:
+        yield
+    finally:
+        setattr(owner, attribute, original)
+        forget()
+
+
+@dataclass(frozen=True)
+class Mutant:
+    """A wrong formula: ``attribute`` of :mod:`derive` replaced by ``factory(original)``."""
+
+    name: str
+    claims: tuple[str, ...]
+    attribute: str
+    description: str
+    factory: Callable[[Callable], Callable]
+
+    def substituted(self) -> contextlib.AbstractContextManager[None]:
+        """``derive.<attribute>`` replaced while the block runs."""
+        import derive
+        from numeric import claim_checks
+
+        return swapped(derive, self.attribute, self.factory, claim_checks.clear_caches)
 
 
 def _run_one(task: CheckTask, seed: int, alpha: float) -> Check:

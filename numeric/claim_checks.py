@@ -101,10 +101,20 @@ def _two_mode_2d() -> GaussianMixture:
                            [[[1.0, 0.3], [0.3, 0.5]], 0.4 * np.eye(2)])
 
 
+def _gaussian_2d() -> GaussianMixture:
+    # correlated Gaussian data in d = 2: Sigma_1 constant, Jensen gap 0 (C2, C6)
+    return GaussianMixture([1.0], [[0.5, -1.0]], [[[2.0, 0.4], [0.4, 1.0]]])
+
+
 def _one_symbol(expr: sp.Expr, besides: set) -> sp.Symbol:
     """The one free symbol of a derived formula besides ``besides`` (``J``, ``trJ``...)."""
     (symbol,) = expr.free_symbols - besides
     return symbol
+
+
+def _in_sigma_and_one(expr: sp.Expr):
+    """``f(sigma, value)``: a derived formula in ``sigma`` and one other symbol, lambdified."""
+    return sp.lambdify((derive.sigma, _one_symbol(expr, {derive.sigma})), expr)
 
 
 # ---------------------------------------------------------------------------------------
@@ -351,8 +361,7 @@ def _c2_heteroskedastic(quick: bool):
         spreads, flats = [], []
         for dim, mixture, gaussian in (
                 (1, example("two-mode-1d"), example("gaussian-1d")),
-                (2, _two_mode_2d(), GaussianMixture([1.0], [[0.5, -1.0]],
-                                                    [[[2.0, 0.4], [0.4, 1.0]]]))):
+                (2, _two_mode_2d(), _gaussian_2d())):
             for sigma in SIGMAS:
                 values = []
                 for gm in (mixture, gaussian):
@@ -450,11 +459,9 @@ def _c2_quadrature(quick: bool):
         errors = []
         for noise, sigma in _noise_grid(quick):
             table = _noise_table(noise, sigma, 3 if quick else 4, n_points)
-            claimed = _derive("conditional_covariance")(1, noise)
-            cov_psi = _one_symbol(claimed, {derive.sigma})
+            claimed = _in_sigma_and_one(_derive("conditional_covariance")(1, noise))
             # formula: Cov[psi(E) | x~]/sigma^2 (T_1 = psi(E)/sigma, so Var[psi] = sigma^2 Var[T_1])
-            formula = sp.lambdify((cov_psi, derive.sigma), claimed)(
-                table["var1"] * sigma**2, sigma)
+            formula = claimed(sigma, table["var1"] * sigma**2)
             # reference: C1 at n = 2 with T_2 = T_1^2 + psi'(E)/sigma^2 gives
             # Sigma_1 = h - E[psi'(E) | x~]/sigma^2, h = m_2 - m_1^2 from the data route.
             reference = table["m2"] - table["m1"] ** 2 - table["psi_prime"] / sigma**2
@@ -466,13 +473,20 @@ def _c2_quadrature(quick: bool):
     return run
 
 
+def _noised_with_target(x: np.ndarray, sigma: float, n: int, rng: np.random.Generator
+                        ) -> tuple[np.ndarray, np.ndarray]:
+    """``X~ = X + sigma E`` for data draws ``x`` (``(N, 1)``), and ``T_n`` at the same ``E``.
+
+    The target from its definition, ``T_n = d^n/dx~^n q_sigma / q_sigma`` (Hermite for
+    Gaussian ``q``), so the joint draws ``(X, X~)`` share no formula with derive.
+    """
+    noise = rng.standard_normal(x.shape)
+    return x + sigma * noise, (-1) ** n * hermite_e(n, noise[:, 0]) / sigma**n
+
+
 def _joint_residuals(gm, sigma: float, n: int, count: int, rng) -> tuple[np.ndarray, ...]:
     """Joint draws ``(X, X~)``: ``T_n``, the derived ``m_n(X~)`` and ``Sigma_n(X~)``."""
-    x = gm.sample(count, rng)
-    noise = rng.standard_normal(x.shape)
-    x_tilde = x + sigma * noise
-    # the target from its definition, T_n = d^n/dx~^n q_sigma / q_sigma (Hermite for Gaussian q)
-    target = (-1) ** n * hermite_e(n, noise[:, 0]) / sigma**n
+    x_tilde, target = _noised_with_target(gm.sample(count, rng), sigma, n, rng)
     mean = evaluate(_derive("conditional_mean")(n), gm, x_tilde, sigma)
     cov = evaluate(_derive("conditional_covariance")(n), gm, x_tilde, sigma)
     return x_tilde[:, 0], target, mean, cov
@@ -627,10 +641,7 @@ def _c3_gradient_monte_carlo(quick: bool):
         for n in (1, 2):
             weight_expr = _derive("optimal_weight")(n)
             for sigma in (0.3, 1.0):
-                x = gm.sample(count, rng)
-                noise = rng.standard_normal(x.shape)
-                x_tilde = x + sigma * noise
-                target = (-1) ** n * hermite_e(n, noise[:, 0]) / sigma**n
+                x_tilde, target = _noised_with_target(gm.sample(count, rng), sigma, n, rng)
                 exact_mean = gm.noised(sigma).derivative_ratio(x_tilde, n)
                 w = evaluate(weight_expr, gm, x_tilde, sigma)
                 phi = _basis(x_tilde[:, 0])
@@ -662,20 +673,25 @@ def _expected_weight(gm, sigma):
                                lambda x: 1.0 / conditional_covariance(gm, x, sigma)).value
 
 
+def _expected_covariance(gm, sigma):
+    return expected_over_noisy(gm, sigma, lambda x: conditional_covariance(gm, x, sigma)).value
+
+
 def _c4_rate(quick: bool):
     def run(rng, alpha) -> Check:
         expansion, _ = _derive("expected_weight_expansion")()   # sigma^2 + sigma^4 J, derived
-        fisher_symbol = _one_symbol(expansion, {derive.sigma})
-        claimed = sp.lambdify((derive.sigma, fisher_symbol), expansion)
+        claimed = _in_sigma_and_one(expansion)
         slopes, limits = [], []
         for name in ONE_D:
             gm = example(name)
             fisher = float(fisher_information(gm).value[0, 0])
             sigmas = np.geomspace(0.03, 0.12, 5)
-            residual = np.array([_expected_weight(gm, s) - claimed(s, fisher) for s in sigmas])
+            expected = [_expected_weight(gm, s) for s in sigmas]
+            residual = np.array([e - claimed(s, fisher)
+                                 for e, s in zip(expected, sigmas, strict=True)])
             slopes.append(np.polyfit(np.log(sigmas), np.log(np.abs(residual)), 1)[0])
             s0 = sigmas[0]
-            limits.append(abs((_expected_weight(gm, s0) - s0**2) / s0**4 - fisher) / fisher)
+            limits.append(abs((expected[0] - s0**2) / s0**4 - fisher) / fisher)
         err = max(abs(s - 8.0) for s in slopes)
         return Check("E[W*] - (sigma^2 + sigma^4 J(p)) shrinks like sigma^8 (fitted rate)", "rate",
                      err, 0.5, err <= 0.5,
@@ -693,8 +709,7 @@ def _c4_trace_rate(quick: bool):
         for make, nodes in cases:
             gm = make()
             expansion, _ = _derive("expected_trace_expansion")(gm.dim)
-            trace_symbol = _one_symbol(expansion, {derive.sigma})
-            claimed = sp.lambdify((derive.sigma, trace_symbol), expansion)
+            claimed = _in_sigma_and_one(expansion)
             trace_j = float(gauss_hermite_expectation(
                 gm, lambda x, g=gm: np.sum(g.score(x) ** 2, axis=-1), nodes))
             sigmas = np.geomspace(0.04, 0.12, 4)
@@ -726,8 +741,7 @@ def _c4_monte_carlo(quick: bool):
                 expansion, _ = _derive("expected_weight_expansion")()
             else:
                 expansion, _ = _derive("expected_trace_expansion")(d)
-            symbol = _one_symbol(expansion, {derive.sigma})
-            claimed = sp.lambdify((derive.sigma, symbol), expansion)
+            claimed = _in_sigma_and_one(expansion)
             # small sigma: the O(sigma^8) remainder, divided by sigma^4, stays far below
             # a standard error (at sigma = 0.1 it was up to ~0.1 of one)
             for sigma in (0.03, 0.06):
@@ -824,11 +838,8 @@ def _c5_orders_quadrature(quick: bool):
 
     def run(rng, alpha) -> Check:
         errors, grid_errors = [], []
-        claimed_by_order = {}
-        for n in orders:
-            claimed = _derive("expected_covariance")(n)
-            claimed_by_order[n] = sp.lambdify(
-                (derive.sigma, _one_symbol(claimed, {derive.sigma})), claimed)
+        claimed_by_order = {n: _in_sigma_and_one(_derive("expected_covariance")(n))
+                            for n in orders}
         for name in ONE_D:
             gm = example(name)
             for sigma in SIGMAS:
@@ -860,9 +871,8 @@ def _c5_noise(quick: bool):
         for name in names:
             gm = example(name)
             for noise in NOISES:
-                claimed = _derive("expected_covariance")(1, noise)   # I_q/sigma^2 - J(p_sigma)
-                claimed_at = sp.lambdify((derive.sigma, _one_symbol(claimed, {derive.sigma})),
-                                         claimed)
+                # I_q/sigma^2 - J(p_sigma)
+                claimed_at = _in_sigma_and_one(_derive("expected_covariance")(1, noise))
                 for sigma in (0.5,) if quick else (0.3, 1.0, 3.0):
                     # resolution 0.5 and 1 in a quick run (their difference is the error
                     # estimate, ~1e-15 here), 1 and 2 in a full one
@@ -888,14 +898,10 @@ def _c5_monte_carlo(quick: bool):
         for name in ("two-mode-1d",) if quick else ONE_D:
             gm = example(name)
             for n in (1, 2, 3):
-                claimed = _derive("expected_covariance")(n)
-                claimed_at = sp.lambdify((derive.sigma, _one_symbol(claimed, {derive.sigma})),
-                                         claimed)
+                claimed_at = _in_sigma_and_one(_derive("expected_covariance")(n))
                 for sigma in (0.5, 1.5):
-                    x = gm.sample_grouped(count, rng)
-                    noise = rng.standard_normal(x.shape)
-                    x_tilde = x + sigma * noise
-                    target = (-1) ** n * hermite_e(n, noise[:, 0]) / sigma**n
+                    x_tilde, target = _noised_with_target(gm.sample_grouped(count, rng), sigma,
+                                                          n, rng)
                     ratio = gm.noised(sigma).derivative_ratio(x_tilde, n)
                     # mean of (T - m_n)^2 is E[Sigma_n]; claimed is linear in E[m_n^2]
                     scale = sigma ** (2 * n)
@@ -924,14 +930,11 @@ def _c6_quadrature(quick: bool):
             gm = example(name)
             for sigma in SIGMAS:
                 ew = _expected_weight(gm, sigma)
-                ecov = expected_over_noisy(
-                    gm, sigma, lambda x, s=sigma, g=gm: conditional_covariance(g, x, s)).value
-                gap = float(gap_1d(EW=ew, ESigma=ecov)) / ew
+                gap = float(gap_1d(EW=ew, ESigma=_expected_covariance(gm, sigma))) / ew
                 (equal if name == "gaussian-1d" else gaps).append(gap)
         # Loewner form in d = 2, 3, tensor Gauss-Hermite over p_sigma
         cases = (
-            (_two_mode_2d(), GaussianMixture([1.0], [[0.5, -1.0]], [[[2.0, 0.4], [0.4, 1.0]]]),
-             40),
+            (_two_mode_2d(), _gaussian_2d(), 40),
             (example("two-mode-3d"), GaussianMixture([1.0], [[0.0, 1.0, -1.0]],
                                                      [[[1.0, 0.3, 0.0], [0.3, 0.5, 0.1],
                                                        [0.0, 0.1, 0.8]]]), 14),
@@ -983,8 +986,8 @@ def _c6_monte_carlo(quick: bool):
                 d_s = (float(gap_fn(EW=ew, ESigma=es + step_s))
                        - float(gap_fn(EW=ew, ESigma=es - step_s))) / (2 * step_s)
                 error = float(np.std(d_w * weight + d_s * cov) / np.sqrt(count))
-                reference = float(gap_fn(EW=_expected_weight(gm, sigma), ESigma=expected_over_noisy(
-                    gm, sigma, lambda x, s=sigma, g=gm: conditional_covariance(g, x, s)).value))
+                reference = float(gap_fn(EW=_expected_weight(gm, sigma),
+                                         ESigma=_expected_covariance(gm, sigma)))
                 z_consistent.append(abs(gap - reference) / error)
                 z_positive.append(gap / error)
         test = z_test(Estimate(np.array(z_consistent), np.ones(len(z_consistent)),

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.polynomial import hermite_e, legendre
+from numpy.polynomial import hermite_e
 from numpy.typing import NDArray
 
 from numeric._validation import (
@@ -34,7 +34,7 @@ from numeric._validation import (
 from numeric.mixture import GaussianMixture
 from numeric.moments import optimal_weight
 from numeric.montecarlo import Estimate, streamed_mean
-from numeric.quadrature import noise_functions
+from numeric.quadrature import _data_nodes, noise_functions
 
 __all__ = [
     "ExpectedMoments",
@@ -230,14 +230,7 @@ def _grid_moments(mixture: GaussianMixture, sigma: float, n: int, noise: str,
     log_q, ratio = functions.numpy("log_density"), functions.numpy(n)
     mu, sd = mixture.means[:, 0], np.sqrt(mixture.eigenvalues[:, 0])
     # Inner nodes: Gauss-Legendre panels over the data support (p < 1e-31 p_max outside).
-    lo, hi = float(np.min(mu - 12 * sd)), float(np.max(mu + 12 * sd))
-    panel = min(float(sd.min()), sigma) / (2 * resolution)
-    count = math.ceil((hi - lo) / panel)
-    nodes, weights = legendre.leggauss(16)
-    edges = np.linspace(lo, hi, count + 1)
-    half = np.diff(edges)[:, None] / 2
-    x = ((edges[:-1, None] + edges[1:, None]) / 2 + half * nodes).ravel()
-    w_in = (half * weights).ravel()
+    x, w_in = _data_nodes(mixture, sigma, resolution)
     log_p = mixture.logpdf(x[:, None])
     data_ratio = mixture.derivative_ratio(x[:, None], n)
     # Outer nodes: x~ = c + L sinh(t); the Jacobian L cosh(t) tames polynomial tails.

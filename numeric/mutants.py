@@ -5,8 +5,10 @@ listed in :data:`numeric.claim_checks.CONSUMES`) by a wrong one for the duration
 run -- a wrong formula, or a wrong *statement* (the Jensen inequality flipped, C4's
 bound reversed, the EDM entry of the weighting zoo without its sigma^2, a wrong noise
 definition) -- and the same checks as ``dsmw verify`` are run on the claims it
-touches. A mutant is *caught* when at least one check fails without crashing (a check
-that raised established nothing); the report says which methods caught it.
+touches. Claim P1's mutants (:data:`numeric.weighting_checks.WEIGHTING_MUTANTS`, in
+:data:`MUTANTS` too) replace a function of :mod:`derive.spaces` instead. A mutant is
+*caught* when at least one check fails without crashing (a check that raised
+established nothing); the report says which methods caught it.
 """
 
 from __future__ import annotations
@@ -22,21 +24,10 @@ import sympy as sp
 
 import derive
 from derive import m, sigma
-from numeric._checking import run_tasks
+from numeric._checking import Mutant, run_tasks
 from numeric.weighting_checks import WEIGHTING_MUTANTS
 
 __all__ = ["MUTANTS", "Mutant", "MutantResult", "run_mutants", "substituted"]
-
-
-@dataclass(frozen=True)
-class Mutant:
-    """A wrong formula: ``attribute`` of :mod:`derive` replaced by ``factory(original)``."""
-
-    name: str
-    claims: tuple[str, ...]
-    attribute: str
-    description: str
-    factory: Callable[[Callable], Callable]
 
 
 @dataclass(frozen=True)
@@ -277,21 +268,10 @@ MUTANTS = MUTANTS + WEIGHTING_MUTANTS
 
 @contextlib.contextmanager
 def substituted(mutant: Mutant) -> Iterator[None]:
-    """Replace ``derive.<attribute>`` by the mutant while the block runs."""
-    from numeric import claim_checks
-
-    if hasattr(mutant, "substituted"):  # a mutant of derive.spaces (claim P1)
-        with mutant.substituted():
-            yield
-        return
-    original = getattr(derive, mutant.attribute)
-    setattr(derive, mutant.attribute, mutant.factory(original))
-    claim_checks.clear_caches()
-    try:
+    """Replace ``derive.<attribute>`` (``derive.spaces.<attribute>`` for claim P1) by the
+    mutant while the block runs."""
+    with mutant.substituted():
         yield
-    finally:
-        setattr(derive, mutant.attribute, original)
-        claim_checks.clear_caches()
 
 
 def run_mutants(seed: int, quick: bool = True, alpha: float = 1e-4,

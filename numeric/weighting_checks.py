@@ -22,9 +22,10 @@ definitions, and every prediction goes through one ``eps_hat``
 from __future__ import annotations
 
 import contextlib
+import functools
 import itertools
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,9 +34,10 @@ from numpy.typing import NDArray
 
 import derive
 from derive import spaces
-from numeric._checking import Check, CheckTask, relative_error
+from numeric._checking import Check, CheckTask, Mutant, relative_error, swapped
 from numeric.examples import example
 from numeric.montecarlo import Estimate, concatenate, mean_estimate, z_test
+from numeric.weighting_eval import _bind_by_name
 
 __all__ = ["P1_TITLE", "WEIGHTING_MUTANTS", "WeightingMutant", "weighting_tasks"]
 
@@ -167,16 +169,22 @@ def _native_weight(record: derive.Weighting, schedule: str, t: Array,
     a, s, da, ds = level["alpha"], level["sigma"], level["alpha'"], level["sigma'"]
     snr = a**2 / s**2
     g2 = 2 * s * ds - 2 * da / a * s**2  # d sigma^2/dt - 2 (d log alpha/dt) sigma^2
-    names = {"sigma": s, "alpha": a, "snr": snr, "lam": np.log(snr), "t": t, "g2": g2}
-    args = [*names.values(), *(_VALUES[k] for k in _VALUES)]
-    symbols = [sp.Symbol(n) for n in names] + [sp.Symbol(k) for k in _VALUES]
+    args = [s, a, snr, np.log(snr), t, g2, *(_VALUES[k] for k in _VALUES)]
     plain = record.native.subs({v: sp.Symbol(v.name) for v in record.native.free_symbols})
     with np.errstate(all="ignore"):
-        w = np.broadcast_to(sp.lambdify(symbols, plain, "numpy")(*args), np.shape(t))
+        w = np.broadcast_to(_native_function(plain)(*args), np.shape(t))
     if record.space != "lambda":
         return record.space, np.asarray(w, dtype=np.float64)
     speed = -2 * (da / a - ds / s)  # -dlambda/dt
     return "eps", w * speed / _reference_density(record, schedule, t, level)
+
+
+@functools.cache
+def _native_function(plain: sp.Expr):
+    """A native formula (plain symbols) lambdified once per expression, in ``sigma, alpha,
+    snr, lam, t, g2`` and the parameters of ``_VALUES``."""
+    names = ("sigma", "alpha", "snr", "lam", "t", "g2", *_VALUES)
+    return sp.lambdify([sp.Symbol(n) for n in names], plain, "numpy")
 
 
 _LAMBDIFIED: dict[tuple[str, str, str], Callable[[Array], Array]] = {}
@@ -187,22 +195,19 @@ def _derived_weight(record: derive.Weighting, space: str, schedule: str):
     mutant's :meth:`WeightingMutant.substituted` empties the memo)."""
     key = (record.name, space, schedule)
     if key not in _LAMBDIFIED:
-        _LAMBDIFIED[key] = _lambdify_weight(record, space, schedule)
+        _LAMBDIFIED[key] = _in_t(record.in_space(space, schedule, variable="t", simplify=False))
     return _LAMBDIFIED[key]
 
 
-def _lambdify_weight(record: derive.Weighting, space: str, schedule: str):
-    expr = record.in_space(space, schedule, variable="t", simplify=False)
-    table = {**_SCHEDULE_DEFAULTS, **_VALUES}
-    bound = expr.subs({s: table[s.name] for s in expr.free_symbols if s.name in table})
-    return sp.lambdify(spaces.time, bound, "numpy")
+def _in_t(expr: sp.Expr):
+    """A derived expression in ``t`` as a NumPy function, the schedule and weighting
+    parameters bound to the values of the checks."""
+    return sp.lambdify(spaces.time, _bind_by_name(expr, {**_SCHEDULE_DEFAULTS, **_VALUES}),
+                       "numpy")
 
 
 def _derived_density(record: derive.Weighting, schedule: str):
-    expr = record.density_form(schedule, variable="t", simplify=False)
-    table = {**_SCHEDULE_DEFAULTS, **_VALUES}
-    bound = expr.subs({s: table[s.name] for s in expr.free_symbols if s.name in table})
-    return sp.lambdify(spaces.time, bound, "numpy")
+    return _in_t(record.density_form(schedule, variable="t", simplify=False))
 
 
 def _records(names: tuple[str, ...], schedule: str) -> list[derive.Weighting]:
@@ -311,7 +316,7 @@ def _monte_carlo_task(quick: bool):
 
     def run(rng: np.random.Generator, alpha: float) -> Check:
         n = 20_000 if quick else 100_000
-        estimates, count = [], 0
+        estimates = []
         for schedule in (("vp-cosine",) if quick else spaces.SCHEDULES):
             for name, targets in pairs:
                 (record,) = _records((name,), schedule) or (None,)
@@ -325,11 +330,10 @@ def _monte_carlo_task(quick: bool):
                     estimates.append(Estimate(a.value - b.value,
                                               np.sqrt(a.error**2 + b.error**2), "monte-carlo",
                                               n))
-                    count += 1
         test = z_test(concatenate(estimates), 0.0, alpha)
         return Check("weighted losses in two spaces agree in expectation (two-mode mixture)",
                      "monte-carlo", test.max_abs_z, test.threshold, test.passed,
-                     f"{count} z-tests of independent Monte Carlo means, n = {n} each, "
+                     f"{len(estimates)} z-tests of independent Monte Carlo means, n = {n} each, "
                      f"family-wise rate {alpha:.2g}")
     return run
 
@@ -460,10 +464,8 @@ def _density_task(quick: bool):
 
                 # Min-SNR's kink (SNR = gamma) is a quadrature breakpoint on both sides
                 kinks = [math.log(_VALUES["gamma"])] if record.native.has(sp.Min) else []
-                ends = lam_of_t(np.array([high, max(low, 1e-12)]))
-                lam_edges = [float(ends[0]), *kinks, float(ends[1])]
-                lam_edges = [lam_edges[0], *(k for k in kinks if lam_edges[0] < k
-                                             < lam_edges[-1]), lam_edges[-1]]
+                lam_low, lam_high = map(float, lam_of_t(np.array([high, max(low, 1e-12)])))
+                lam_edges = [lam_low, *(k for k in kinks if lam_low < k < lam_high), lam_high]
                 t_edges = sorted({low, high, *(float(t_of_lam(k)) for k in lam_edges[1:-1])})
                 a = sum(_gauss_legendre(native, x, y, geometric=schedule == "edm")
                         for x, y in itertools.pairwise(t_edges))
@@ -491,28 +493,18 @@ def weighting_tasks(quick: bool) -> list[CheckTask]:
 
 # ---------------------------------------------------------------- mutants
 @dataclass(frozen=True)
-class WeightingMutant:
+class WeightingMutant(Mutant):
     """A wrong formula of :mod:`derive.spaces`: ``attribute`` replaced by
     ``factory(original)`` (every result built on it is recomputed while it is in place)."""
 
-    name: str
-    claims: tuple[str, ...]
-    attribute: str
-    description: str
-    factory: Callable[[Callable], Callable]
+    def substituted(self) -> contextlib.AbstractContextManager[None]:
+        """``derive.spaces.<attribute>`` replaced while the block runs."""
+        return swapped(spaces, self.attribute, self.factory, _forget_conversions)
 
-    @contextlib.contextmanager
-    def substituted(self) -> Iterator[None]:
-        original = getattr(spaces, self.attribute)
-        setattr(spaces, self.attribute, self.factory(original))
-        spaces.clear_caches()
-        _LAMBDIFIED.clear()
-        try:
-            yield
-        finally:
-            setattr(spaces, self.attribute, original)
-            spaces.clear_caches()
-            _LAMBDIFIED.clear()
+
+def _forget_conversions() -> None:
+    spaces.clear_caches()
+    _LAMBDIFIED.clear()
 
 
 def _one_space(space: str, wrong: Callable[[sp.Expr], sp.Expr]):

@@ -123,7 +123,7 @@ def show(text: str, space: str | None, schedule: str) -> dict[str, Any]:
 
     import derive
     from derive.render_weightings import latex
-    from numeric.weighting_eval import _check_schedule, _check_space
+    from numeric.weighting_eval import _bind_by_name, _check_schedule, _check_space
 
     record, values = derive.parse_weighting_name(text)
     _check_schedule(schedule)
@@ -137,8 +137,7 @@ def show(text: str, space: str | None, schedule: str) -> dict[str, Any]:
     sched = derive.schedule(schedule)
     general = None if record.space == "lambda" else record.general(space)
     if general is not None:
-        general = general.subs({s: values[s.name] for s in general.free_symbols
-                                if s.name in values})
+        general = _bind_by_name(general, values)
     return {
         "name": text, "title": record.title, "native_space": record.space,
         "native": sp.sstr(record.native), "parameters": {k: str(v) for k, v in values.items()},
@@ -238,6 +237,7 @@ def check_weight(expression: str, space: str, schedule: str, name: str,
     import derive
     from derive import spaces
     from numeric.weighting_eval import (
+        _bind_by_name,
         _check_schedule,
         _check_space,
         _function_of_t,
@@ -259,14 +259,13 @@ def check_weight(expression: str, space: str, schedule: str, name: str,
     ratio_of_snr = spaces.alpha**2 / derive.sigma**2
     user = parsed.subs({spaces.snr: ratio_of_snr, spaces.lam: sp.log(ratio_of_snr)})
     user = sched.at(user)
-    user = user.subs({s: bound[s.name] for s in user.free_symbols if s.name in bound})
+    user = _bind_by_name(user, bound)
     if space == "lambda":
         reference = record.density_form(schedule, variable="t", values=bound, simplify=False)
     else:
         reference = record.in_space(space, schedule, variable="t", values=bound,
                                     simplify=False)
-    reference = reference.subs({s: bound[s.name] for s in reference.free_symbols
-                                if s.name in bound})
+    reference = _bind_by_name(reference, bound)
     symbolic, constant = _symbolic(user, reference, up_to_constant)
     t, lam = level_grid(schedule, _GRID)
     got = _function_of_t(user, schedule, bound)(t)

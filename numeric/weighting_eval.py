@@ -68,8 +68,14 @@ def schedule_parameters(schedule: str) -> dict[str, sp.Expr]:
     return {s.name: v for s, v in spaces.schedule(_check_schedule(schedule)).parameters}
 
 
+def _bind_by_name(expr: sp.Expr, values: dict) -> sp.Expr:
+    """``expr`` with each free symbol whose name is a key of ``values`` replaced by its value
+    (derive's symbols carry assumptions, so they are matched by name)."""
+    return expr.subs({s: values[s.name] for s in expr.free_symbols if s.name in values})
+
+
 def _function_of_t(expr: sp.Expr, schedule: str, values: dict[str, sp.Expr]):
-    bound = expr.subs({s: values[s.name] for s in expr.free_symbols if s.name in values})
+    bound = _bind_by_name(expr, values)
     extra = bound.free_symbols - {spaces.time}
     if extra:
         raise InvalidArgumentError("weighting", sorted(s.name for s in extra),

@@ -113,7 +113,7 @@ def test_dsmw_derive_fails_naming_the_refuted_step(tmp_path: Path) -> None:
         "import derive\n"
         "w = sys.modules['derive.weightings']\n"
         "from derive.symbols import sigma, sigma_data\n"
-        "original = getattr(w.weightings, '__wrapped__', w.weightings)\n"
+        "original = w.weightings\n"
         "def wrong():\n"
         "    class Scaled:\n"
         "        def __init__(self, x): self.x = x\n"

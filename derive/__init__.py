@@ -148,7 +148,8 @@ def claims(max_order: int = 4) -> tuple[Claim, ...]:
 
 
 def claim(cid: str, max_order: int = 4) -> Claim:
-    """One claim by id (``"C1"`` .. ``"C7"``), from the same cache as :func:`claims`.
+    """One claim by id (``"C1"`` .. ``"C7"``, or ``"P1"``, the parameterisations), cached
+    on disk like :func:`claims`.
 
     Parameters
     ----------
@@ -170,7 +171,12 @@ def claim(cid: str, max_order: int = 4) -> Claim:
     from derive._validation import InvalidArgumentError
 
     key = str(cid).strip().upper()
+    if key == "P1":  # the parameterisations: its own note is weightings.md
+        from derive._cache import cached
+        from derive._claims.p1_spaces import derive_p1
+
+        return cached("claim-P1", derive_p1)
     if key not in CLAIM_IDS:
         raise InvalidArgumentError("cid", cid, "not a derived claim",
-                                   f"pass one of {', '.join(CLAIM_IDS)}")
+                                   f"pass one of {', '.join(CLAIM_IDS)} or P1")
     return claims(max_order)[CLAIM_IDS.index(key)]

@@ -39,6 +39,18 @@ def _m(expr: sp.Basic) -> str:
     return "$" + latex(expr).replace("|", r"\vert ") + "$"
 
 
+def _status_line() -> str:
+    """P1's proof status, computed from the steps listed under *Derivation* below."""
+    from derive import claim
+
+    p1 = claim("P1")
+    counts = {k: sum(step.status == k for step in p1.steps) for k in ("confirmed", "refuted",
+                                                                       "unconfirmed")}
+    return (f"**Status of P1:** {p1.status} ({counts['confirmed']} identities confirmed by "
+            f"SymPy, {counts['refuted']} refuted, {counts['unconfirmed']} undecided; computed "
+            "from the steps, as for C1-C7).")
+
+
 def render_weightings_note() -> str:
     """The Markdown of ``notes/weightings.md``."""
     zoo = weightings()
@@ -58,6 +70,7 @@ def render_weightings_note() -> str:
              "two spaces, the same minimiser per level and pooled, density form against the "
              "native loss by quadrature). `dsmw weighting show|check|plot|list` gives each "
              "row below for any schedule and parameters.", "",
+             _status_line(), "",
              "## Conversion factors $k_X$ (derived for general $\\alpha(t)$, $\\sigma(t)$)", "",
              "| space | target | $k_X$ |", "|---|---|---|"]
     targets = {"score": "-\\epsilon/\\sigma", "eps": "\\epsilon", "x0": "x_0",

@@ -156,3 +156,14 @@ def test_edm_weight_is_the_gaussian_data_optimum_on_every_schedule(schedule: str
     reference = np.array([1.0 / data.posterior_moments(np.zeros((1, 1)), s)[1][0, 0, 0]
                           for s in sigma / alpha])
     assert np.allclose(curve.values, reference, rtol=1e-10, atol=0.0)
+
+
+def test_p1_has_a_computed_proof_status_and_names_its_checks() -> None:
+    # P1's status comes from the conversion steps (derive.spaces, derive.weightings), and
+    # the checks its record names are the ones `dsmw verify` runs.
+    import derive
+
+    claim = derive.claim("P1")
+    assert claim.status == "proved" and not claim.refuted_steps
+    assert sum(step.status == "confirmed" for step in claim.steps) > 20
+    assert set(claim.numeric) <= {task.name for task in weighting_tasks(quick=False)}

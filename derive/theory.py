@@ -148,6 +148,26 @@ def _claims(max_order: int) -> list[str]:
         "with the heuristic than with the oracle $W^*$, each at its best step size. Measured "
         "by `dsmw study training` (`study.md`), whichever way it goes.",
         "",
+        *_p1(),
+    ]
+
+
+def _p1() -> list[str]:
+    from derive.render_weightings import latex
+    from derive.spaces import SPACES, conversion_factor
+
+    factors = ", ".join(f"{space} ${latex(conversion_factor(space))}$" for space in SPACES)
+    return [
+        "**P1 - one weighting in every parameterisation** (this project's addition, checked "
+        "by `dsmw verify` after C7). Forward process $x_t = \\alpha(t) x_0 + \\sigma(t) "
+        "\\epsilon$, $\\mathrm{SNR} = \\alpha^2/\\sigma^2$, $\\lambda = \\log "
+        "\\mathrm{SNR}$. With every prediction mapped through one $\\hat\\epsilon$, the "
+        "squared error of space $X$ is $k_X \\|\\hat\\epsilon - \\epsilon\\|^2$ with "
+        f"(derived for general $\\alpha$, $\\sigma$) {factors}; a weight converts as "
+        "$w_Y = w_X k_X / k_Y$, and the density form $W(\\lambda) = p(t) w_X k_X "
+        "|dt/d\\lambda|$ is the same loss per unit $\\lambda$. The zoo in every space and "
+        "the derivation: `weightings.md`.",
+        "",
     ]
 
 
@@ -188,8 +208,16 @@ def _glossary() -> list[str]:
         "",
         "| column | meaning |",
         "|---|---|",
-        "| claim | the claim id (MIX: the Gaussian-mixture closed forms the other checks use) |",
+        "| claim | the claim id (MIX: the Gaussian-mixture closed forms the other checks use; "
+        "NOISE: derive's noise families against numeric's own textbook densities; P1: the "
+        "weightings across parameterisations) |",
         "| status | PASS if every check of the claim passed, FAIL otherwise |",
+        "| proof (derive) | the proof status computed from the claim's derivation steps: "
+        "*proved* (every identity confirmed by SymPy in the generality of the statement), "
+        "*proved for instances* (the values are listed in brackets after the title, e.g. "
+        "`[n = 1..8 for d = 1; n = 1 for any d]`), *checked numerically only* (some identity "
+        "SymPy could not decide) or *refuted* (a step shown false: the run fails); `-` for "
+        "the self-checks MIX and NOISE |",
         "| checks | how many independent checks the claim has in this run |",
         "| worst (error / tolerance) | the largest error of any check next to that check's "
         "tolerance; a check passes when error <= tolerance. Exact and quadrature checks: "
@@ -255,6 +283,28 @@ def _glossary() -> list[str]:
         "divergence bound, out of (seeds x step sizes) runs; *steps to target* the median "
         "first checkpoint where the excess falls below 0.1 of the median initial excess "
         "(none if never).",
+        "",
+        "**`dsmw weighting show`**: the native space and formula, parameters, sampling "
+        "density and source; the weight in the chosen space on the chosen schedule (in "
+        "$\\lambda$, LaTeX, and for any $\\alpha$, $\\sigma$); its density form. "
+        "**`dsmw weighting check`**: *symbolic* (proved / not proved), *numeric* (the largest "
+        "relative difference over the $\\lambda$ grid, where it is largest and the ratio "
+        "yours / named there); SAME (exit 0) or DIFFERENT (exit 1).",
+        "",
+        "**`dsmw data`** prints the fit (K, covariance type, variance floor relative to the "
+        "mean feature variance and how it was chosen, log-likelihood per point, BIC) and one "
+        "row per noise level: *sigma* (on a schedule also *lambda*, *t* and *sigma/alpha*); "
+        "*tr E[W\\*]/d* the expected optimal weight (Monte Carlo over $\\tilde x \\sim "
+        "p_\\sigma$ with the exact posterior covariance at each draw) and its *SE*; "
+        "*E[W\\*]/sigma^2* (on a schedule *E[W\\*]/NCSN*) its ratio to the heuristic; "
+        "*5%-95% of tr W\\*/d* the spread of the optimal weight within the level; *first "
+        "order* $\\sigma^2 + \\sigma^4 \\mathrm{tr}\\,J(p)/d$ (C4); *Hill index* a tail "
+        "index of the draws of $\\mathrm{tr}\\,W^*$, marked (!) below 2, where the variance "
+        "looks infinite and the SE is not trustworthy; *draws* the Monte Carlo draws used; "
+        "a `*` after the SE when the draw cap stopped before the SE target; then the zoo's "
+        "weights in the same space. The *verdict* names the weighting closest to "
+        "$\\mathrm{tr}\\,E[W^*]/d$ by the mean absolute log ratio over the levels, as it is "
+        "and up to a constant factor.",
         "",
     ]
 

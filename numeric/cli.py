@@ -375,14 +375,15 @@ def _cmd_derive(args: argparse.Namespace) -> int:
             "to write them")
     if not args.check:
         check_output_dir("--out", out)  # before the derivations, not after
-    from derive import claims
+    from derive import claim, claims
     from derive.notes import DEFAULT_ORDER, derived_notes
 
     if sys.stderr.isatty():  # SymPy takes 7-20 s: say so rather than sit silent
         print("dsmw derive: deriving C1-C7 and theory.md with SymPy ...", file=sys.stderr)
     order = DEFAULT_ORDER if args.order is None else args.order
     files = derived_notes(order)
-    refuted = [(c.id, step) for c in claims(order) for step in c.refuted_steps]
+    refuted = [(c.id, step) for c in (*claims(order), claim("P1"))
+               for step in c.refuted_steps]
     for cid, step in refuted:
         _error(args, f"{cid} refuted: step \"{step.text}\": {step.detail}")
 

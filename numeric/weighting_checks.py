@@ -163,20 +163,64 @@ def _reference_density(record: derive.Weighting, schedule: str, t: Array,
     return np.full_like(t, 1.0 / (high - low))
 
 
+#: The zoo as the papers define it (native space, defaults of the parameters), written here
+#: without derive: the reference the records of ``derive.weightings()`` are compared with.
+TEXTBOOK_SPACES = {"uniform": "score", "ncsn": "score", "ddpm": "eps", "edm": "x0",
+                   "min-snr": "x0", "p2": "eps", "likelihood": "score", "v-prediction": "v",
+                   "rectified-flow": "velocity", "sd3": "velocity", "sigmoid": "lambda",
+                   "optimal-gaussian": "eps"}
+TEXTBOOK_DEFAULTS = {"edm": {"sigma_data": 0.5, "P_mean": -1.2, "P_std": 1.2},
+                     "sd3": {"m": 0.0, "s": 1.0}}
+
+
+def _textbook_weight(name: str, t: Array, level: dict[str, Array]) -> Array:
+    """The weight of ``name`` in its native space (:data:`TEXTBOOK_SPACES`), from its paper:
+    NCSN sigma^2 (score), DDPM 1 (eps), EDM (sigma_e^2 + sigma_data^2)/(sigma_e sigma_data)^2
+    at EDM's level sigma_e = sigma/alpha (x0), Min-SNR min(SNR, gamma) (x0), P2
+    (k + SNR)^-gamma (eps), likelihood g^2 (score), v-prediction, rectified flow and SD3 1,
+    Kingma-Gao's sigmoid(b - lambda) (per unit lambda), and the Gaussian-data optimum
+    1 + 1/(SNR s^2) (eps)."""
+    a, s, da, ds = level["alpha"], level["sigma"], level["alpha'"], level["sigma'"]
+    snr, one, v = a**2 / s**2, np.ones_like(np.asarray(t, dtype=np.float64)), _VALUES
+    level_edm = s / a
+    weights = {
+        "uniform": one, "ncsn": s**2, "ddpm": one, "v-prediction": one,
+        "rectified-flow": one, "sd3": one,
+        "edm": (level_edm**2 + v["sigma_data"] ** 2) / (level_edm * v["sigma_data"]) ** 2,
+        "min-snr": np.minimum(snr, v["gamma"]),
+        "p2": (v["k"] + snr) ** -v["gamma"],
+        "likelihood": 2 * s * ds - 2 * da / a * s**2,   # d sigma^2/dt - 2 (log alpha)' sigma^2
+        "sigmoid": 1 / (1 + np.exp(np.log(snr) - v["b"])),
+        "optimal-gaussian": 1 + 1 / (snr * v["s"] ** 2),
+    }
+    return weights[name]
+
+
 def _native_weight(record: derive.Weighting, schedule: str, t: Array,
                    level: dict[str, Array]) -> tuple[str, Array]:
-    """``(space, w)``: the native formula evaluated with NumPy's own SNR, lambda and g^2."""
+    """``(space, w)``: the weighting's textbook definition (not derive's record), as a
+    weight of a loss in ``space`` (a density form is turned into an ``eps`` weight)."""
+    space = TEXTBOOK_SPACES[record.name]
+    with np.errstate(all="ignore"):
+        w = np.broadcast_to(_textbook_weight(record.name, t, level), np.shape(t))
+    if space != "lambda":
+        return space, np.asarray(w, dtype=np.float64)
+    a, s, da, ds = level["alpha"], level["sigma"], level["alpha'"], level["sigma'"]
+    speed = -2 * (da / a - ds / s)  # -dlambda/dt
+    return "eps", w * speed / _reference_density(record, schedule, t, level)
+
+
+def _record_native_weight(record: derive.Weighting, t: Array,
+                          level: dict[str, Array]) -> Array:
+    """derive's native formula of ``record``, evaluated with NumPy's SNR, lambda and g^2."""
     a, s, da, ds = level["alpha"], level["sigma"], level["alpha'"], level["sigma'"]
     snr = a**2 / s**2
-    g2 = 2 * s * ds - 2 * da / a * s**2  # d sigma^2/dt - 2 (d log alpha/dt) sigma^2
+    g2 = 2 * s * ds - 2 * da / a * s**2
     args = [s, a, snr, np.log(snr), t, g2, *(_VALUES[k] for k in _VALUES)]
     plain = record.native.subs({v: sp.Symbol(v.name) for v in record.native.free_symbols})
     with np.errstate(all="ignore"):
-        w = np.broadcast_to(_native_function(plain)(*args), np.shape(t))
-    if record.space != "lambda":
-        return record.space, np.asarray(w, dtype=np.float64)
-    speed = -2 * (da / a - ds / s)  # -dlambda/dt
-    return "eps", w * speed / _reference_density(record, schedule, t, level)
+        return np.asarray(np.broadcast_to(_native_function(plain)(*args), np.shape(t)),
+                          dtype=np.float64)
 
 
 @functools.cache
@@ -450,9 +494,9 @@ def _density_task(quick: bool):
                 def native(t: Array, record=record, schedule=schedule) -> Array:
                     level = reference_schedule(schedule, t)
                     space, w = _native_weight(record, schedule, t, level)
+                    low_t, high_t = _FULL_RANGE[schedule]
                     p = (_reference_density(record, schedule, t, level)
-                         if record.space != "lambda" else 1.0 / (_FULL_RANGE[schedule][1]
-                                                                 - _FULL_RANGE[schedule][0]))
+                         if TEXTBOOK_SPACES[record.name] != "lambda" else 1.0 / (high_t - low_t))
                     return p * w * _gauss_hermite_errors(t, schedule)[space]
 
                 density = _derived_density(record, schedule)
@@ -480,10 +524,49 @@ def _density_task(quick: bool):
     return run
 
 
+def _textbook_task(quick: bool):
+    def run(rng: np.random.Generator, alpha: float) -> Check:
+        n, worst, count, problems = 200, 0.0, 0, []
+        for schedule in ("vp-cosine", "edm") if quick else _schedules(False):
+            t = rng.uniform(*_CHECK_RANGE[schedule], n)
+            level = reference_schedule(schedule, t)
+            eps = rng.normal(size=n)
+            # with eps_hat = eps + 1 every squared error is k_X itself
+            k = squared_errors(rng.normal(size=n), eps, eps + 1, level, _VALUES["sigma_data"])
+            speed = -2 * (level["alpha'"] / level["alpha"] - level["sigma'"] / level["sigma"])
+            for record in _records(tuple(w.name for w in derive.weightings()), schedule):
+                space = TEXTBOOK_SPACES.get(record.name)
+                defaults = {key: float(value) for key, value in record.defaults().items()}
+                if space is None or record.space != space:
+                    problems.append(f"{record.name}: native space {record.space}, "
+                                    f"textbook {space}")
+                    continue
+                if defaults != TEXTBOOK_DEFAULTS.get(record.name, {}):
+                    problems.append(f"{record.name}: defaults {defaults}")
+                textbook = _textbook_weight(record.name, t, level)
+                worst = max(worst, relative_error(_record_native_weight(record, t, level),
+                                                  textbook))
+                density = (textbook if space == "lambda" else
+                           _reference_density(record, schedule, t, level) * textbook
+                           * k[space] / speed)
+                with np.errstate(all="ignore"):
+                    derived = _derived_density(record, schedule)(t)
+                worst = max(worst, relative_error(derived, density))
+                count += 2
+        if problems:
+            worst = math.inf
+        return Check("zoo records (space, defaults, formula, density form) vs the papers' "
+                     "definitions", "exact", worst, ZOO_TOL, worst <= ZOO_TOL,
+                     "; ".join(problems) or f"{count} comparisons on {n} levels each, "
+                     "textbook definitions written in numeric")
+    return run
+
+
 def weighting_tasks(quick: bool) -> list[CheckTask]:
     """The tasks of claim P1."""
     return [
         CheckTask("P1", "conversion factors", "exact", _conversion_task(quick)),
+        CheckTask("P1", "zoo definitions", "exact", _textbook_task(quick)),
         CheckTask("P1", "zoo conversions", "exact", _zoo_task(quick)),
         CheckTask("P1", "losses agree in expectation", "monte-carlo", _monte_carlo_task(quick)),
         CheckTask("P1", "same minimiser", "exact", _minimiser_task(quick)),

@@ -18,7 +18,8 @@ from derive.claim import Claim
 __all__ = ["derive_p1"]
 
 #: The names of P1's checks in ``dsmw verify`` (numeric/weighting_checks.py).
-P1_CHECKS = ("conversion factors", "zoo conversions", "losses agree in expectation",
+P1_CHECKS = ("conversion factors", "zoo definitions", "zoo conversions",
+             "losses agree in expectation",
              "same minimiser", "density form")
 
 

@@ -167,3 +167,38 @@ def test_p1_has_a_computed_proof_status_and_names_its_checks() -> None:
     assert claim.status == "proved" and not claim.refuted_steps
     assert sum(step.status == "confirmed" for step in claim.steps) > 20
     assert set(claim.numeric) <= {task.name for task in weighting_tasks(quick=False)}
+
+
+@pytest.mark.parametrize("name, change", [
+    ("min-snr", {"space": "eps"}),                                   # declared in eps space
+    ("sigmoid", {"native": "flip"}),                                 # sigmoid(lambda - b)
+    ("edm", {"defaults": "P_mean"}),                                 # P_mean = +1.2
+])
+def test_zoo_records_are_compared_with_the_papers(monkeypatch, name, change) -> None:
+    # The zoo's records are checked against definitions written in numeric (not against
+    # themselves): a wrong native space, formula or default fails P1's "zoo definitions".
+    import dataclasses
+
+    import sympy as sp
+
+    import derive
+    from numeric.weighting_checks import _textbook_task
+
+    original = derive.weighting
+
+    def wrong(text: str):
+        record = original(text)
+        if record.name != name:
+            return record
+        if "space" in change:
+            return dataclasses.replace(record, space=change["space"])
+        if "native" in change:
+            lam = next(s for s in record.native.free_symbols if s.name == "lam")
+            bias = next(s for s in record.native.free_symbols if s.name == "b")
+            return dataclasses.replace(record, native=1 / (1 + sp.exp(bias - lam)))
+        return dataclasses.replace(record, parameters=tuple(
+            (s, -d if s.name == change["defaults"] else d) for s, d in record.parameters))
+
+    assert _textbook_task(True)(np.random.default_rng(0), 1e-4).passed
+    monkeypatch.setattr(derive, "weighting", wrong)
+    assert not _textbook_task(True)(np.random.default_rng(0), 1e-4).passed

@@ -173,6 +173,17 @@ TEXTBOOK_DEFAULTS = {"edm": {"sigma_data": 0.5, "P_mean": -1.2, "P_std": 1.2},
                      "sd3": {"m": 0.0, "s": 1.0}}
 
 
+def _lambda_speed(level: dict[str, Array]) -> Array:
+    """``-dlambda/dt = -2 ((log alpha)' - (log sigma)')`` from the schedule's definition."""
+    return -2 * (level["alpha'"] / level["alpha"] - level["sigma'"] / level["sigma"])
+
+
+def _g_squared(level: dict[str, Array]) -> Array:
+    """The forward SDE's ``g^2 = d sigma^2/dt - 2 (log alpha)' sigma^2``."""
+    a, s, da, ds = level["alpha"], level["sigma"], level["alpha'"], level["sigma'"]
+    return 2 * s * ds - 2 * da / a * s**2
+
+
 def _textbook_weight(name: str, t: Array, level: dict[str, Array]) -> Array:
     """The weight of ``name`` in its native space (:data:`TEXTBOOK_SPACES`), from its paper:
     NCSN sigma^2 (score), DDPM 1 (eps), EDM (sigma_e^2 + sigma_data^2)/(sigma_e sigma_data)^2
@@ -180,7 +191,7 @@ def _textbook_weight(name: str, t: Array, level: dict[str, Array]) -> Array:
     (k + SNR)^-gamma (eps), likelihood g^2 (score), v-prediction, rectified flow and SD3 1,
     Kingma-Gao's sigmoid(b - lambda) (per unit lambda), and the Gaussian-data optimum
     1 + 1/(SNR s^2) (eps)."""
-    a, s, da, ds = level["alpha"], level["sigma"], level["alpha'"], level["sigma'"]
+    a, s = level["alpha"], level["sigma"]
     snr, one, v = a**2 / s**2, np.ones_like(np.asarray(t, dtype=np.float64)), _VALUES
     level_edm = s / a
     weights = {
@@ -189,7 +200,7 @@ def _textbook_weight(name: str, t: Array, level: dict[str, Array]) -> Array:
         "edm": (level_edm**2 + v["sigma_data"] ** 2) / (level_edm * v["sigma_data"]) ** 2,
         "min-snr": np.minimum(snr, v["gamma"]),
         "p2": (v["k"] + snr) ** -v["gamma"],
-        "likelihood": 2 * s * ds - 2 * da / a * s**2,   # d sigma^2/dt - 2 (log alpha)' sigma^2
+        "likelihood": _g_squared(level),
         "sigmoid": 1 / (1 + np.exp(np.log(snr) - v["b"])),
         "optimal-gaussian": 1 + 1 / (snr * v["s"] ** 2),
     }
@@ -205,18 +216,15 @@ def _native_weight(record: derive.Weighting, schedule: str, t: Array,
         w = np.broadcast_to(_textbook_weight(record.name, t, level), np.shape(t))
     if space != "lambda":
         return space, np.asarray(w, dtype=np.float64)
-    a, s, da, ds = level["alpha"], level["sigma"], level["alpha'"], level["sigma'"]
-    speed = -2 * (da / a - ds / s)  # -dlambda/dt
-    return "eps", w * speed / _reference_density(record, schedule, t, level)
+    return "eps", w * _lambda_speed(level) / _reference_density(record, schedule, t, level)
 
 
 def _record_native_weight(record: derive.Weighting, t: Array,
                           level: dict[str, Array]) -> Array:
     """derive's native formula of ``record``, evaluated with NumPy's SNR, lambda and g^2."""
-    a, s, da, ds = level["alpha"], level["sigma"], level["alpha'"], level["sigma'"]
+    a, s = level["alpha"], level["sigma"]
     snr = a**2 / s**2
-    g2 = 2 * s * ds - 2 * da / a * s**2
-    args = [s, a, snr, np.log(snr), t, g2, *(_VALUES[k] for k in _VALUES)]
+    args = [s, a, snr, np.log(snr), t, _g_squared(level), *(_VALUES[k] for k in _VALUES)]
     plain = record.native.subs({v: sp.Symbol(v.name) for v in record.native.free_symbols})
     with np.errstate(all="ignore"):
         return np.asarray(np.broadcast_to(_native_function(plain)(*args), np.shape(t)),
@@ -533,7 +541,7 @@ def _textbook_task(quick: bool):
             eps = rng.normal(size=n)
             # with eps_hat = eps + 1 every squared error is k_X itself
             k = squared_errors(rng.normal(size=n), eps, eps + 1, level, _VALUES["sigma_data"])
-            speed = -2 * (level["alpha'"] / level["alpha"] - level["sigma'"] / level["sigma"])
+            speed = _lambda_speed(level)
             for record in _records(tuple(w.name for w in derive.weightings()), schedule):
                 space = TEXTBOOK_SPACES.get(record.name)
                 defaults = {key: float(value) for key, value in record.defaults().items()}

@@ -127,6 +127,8 @@ __all__ = [
 
 
 CLAIM_IDS = ("C1", "C2", "C3", "C4", "C5", "C6", "C7")
+#: Every id :func:`claim` knows: C1-C7 and P1 (the parameterisations, noted in weightings.md).
+PROOF_IDS = (*CLAIM_IDS, "P1")
 
 
 def _derive_all(top: int) -> tuple[Claim, ...]:
@@ -178,5 +180,5 @@ def claim(cid: str, max_order: int = 4) -> Claim:
         return cached("claim-P1", derive_p1)
     if key not in CLAIM_IDS:
         raise InvalidArgumentError("cid", cid, "not a derived claim",
-                                   f"pass one of {', '.join(CLAIM_IDS)} or P1")
+                                   f"pass one of {', '.join(PROOF_IDS)}")
     return claims(max_order)[CLAIM_IDS.index(key)]

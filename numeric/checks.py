@@ -229,7 +229,7 @@ def _with_proof_status(result: ClaimResult) -> ClaimResult:
     """Attach derive's computed proof status (``derive.claim``, cached on disk)."""
     import derive
 
-    if result.id not in (*derive.CLAIM_IDS, "P1"):
+    if result.id not in derive.PROOF_IDS:
         return result
     claim = derive.claim(result.id)
     refuted = tuple(f"{step.text}: {step.detail}" if step.detail else step.text

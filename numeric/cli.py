@@ -302,7 +302,7 @@ def _cmd_verify(args: argparse.Namespace) -> int:
 
 
 def _cmd_mutants(args: argparse.Namespace, seed: int, alpha: float) -> int:
-    from numeric.mutants import MUTANTS, run_mutants
+    from numeric.audit import MUTANTS, run_mutants
 
     chosen = MUTANTS if not args.claims else tuple(
         m for m in MUTANTS if set(m.claims) & {c.strip().upper() for c in args.claims})
@@ -417,15 +417,15 @@ def _cmd_reliability(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from numeric._io import atomic_write_text, check_output_dir
-    from numeric.checks import DEFAULT_SEED
-    from numeric.mutants import run_mutants
-    from numeric.reliability import (
+    from numeric.audit import (
         false_alarm_rate,
         find_weight_below_heuristic,
         joint_false_alarm_rate,
         reliability_notes,
+        run_mutants,
         study_false_alarm_rate,
     )
+    from numeric.checks import DEFAULT_SEED
 
     repetitions = args.repetitions
     out = check_output_dir("--out", Path(args.out))  # before the 20-minute run
@@ -461,8 +461,7 @@ def _cmd_reliability(args: argparse.Namespace) -> int:
 def _refresh_mutants(out, seed: int) -> int:
     from numeric._io import atomic_write_text
     from numeric._validation import InvalidArgumentError
-    from numeric.mutants import run_mutants
-    from numeric.reliability import refresh_mutant_section
+    from numeric.audit import refresh_mutant_section, run_mutants
 
     path = out / "reliability.md"
     if not path.is_file():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from numeric._checking import Check, VerifyReport
+from numeric.checks import Check, VerifyReport
 
 __all__ = ["format_check", "format_mutant_report", "format_verify_report"]
 

@@ -70,7 +70,7 @@ def test_verify_json_is_strict_and_carries_the_proof_status(
 
 
 def test_a_non_finite_error_is_null_in_json() -> None:
-    from numeric._checking import Check
+    from numeric.checks import Check
 
     row = Check("x", "exact", float("inf"), float("nan"), False).to_dict()
     assert row["error"] is None and row["tolerance"] is None

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from numeric import GaussianMixture, InvalidArgumentError
-from numeric._checking import relative_error
+from numeric.checks import relative_error
 from numeric.examples import example, random_mixture
 from numeric.montecarlo import mean_estimate, moment_estimate, z_test
 from numeric.reference import (

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from numpy.polynomial import hermite_e as herme
 
 import derive
-from numeric.claim_checks import posterior_draw_estimate
+from numeric.checks import posterior_draw_estimate
 from numeric.formula import evaluate
 from numeric.moments import (
     _noise_posterior,

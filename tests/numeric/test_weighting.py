@@ -7,22 +7,18 @@ import json
 import numpy as np
 import pytest
 
+from numeric.audit import WEIGHTING_MUTANTS, run_mutants
+from numeric.checks import tasks
+from numeric.checks._p1_reference import reference_schedule, squared_errors
 from numeric.cli import main
 from numeric.montecarlo import Estimate, mean_estimate, z_test
-from numeric.mutants import run_mutants
-from numeric.weighting_checks import (
-    WEIGHTING_MUTANTS,
-    reference_schedule,
-    squared_errors,
-    weighting_tasks,
-)
 
 SEED = 20250803
 
 
 def test_p1_checks_pass_in_quick_mode() -> None:
     rng = np.random.default_rng(SEED)
-    for task in weighting_tasks(quick=True):
+    for task in tasks(["P1"], quick=True):
         check = task.run(rng, 1e-4)
         assert check.passed, check
 
@@ -166,7 +162,7 @@ def test_p1_has_a_computed_proof_status_and_names_its_checks() -> None:
     claim = derive.claim("P1")
     assert claim.status == "proved" and not claim.refuted_steps
     assert sum(step.status == "confirmed" for step in claim.steps) > 20
-    assert set(claim.numeric) <= {task.name for task in weighting_tasks(quick=False)}
+    assert set(claim.numeric) <= {task.name for task in tasks(["P1"], quick=False)}
 
 
 @pytest.mark.parametrize("name, change", [
@@ -182,7 +178,9 @@ def test_zoo_records_are_compared_with_the_papers(monkeypatch, name, change) -> 
     import sympy as sp
 
     import derive
-    from numeric.weighting_checks import _textbook_task
+    from numeric.checks import tasks
+
+    (textbook,) = [t for t in tasks(["P1"], quick=True) if t.name == "zoo definitions"]
 
     original = derive.weighting
 
@@ -199,6 +197,6 @@ def test_zoo_records_are_compared_with_the_papers(monkeypatch, name, change) -> 
         return dataclasses.replace(record, parameters=tuple(
             (s, -d if s.name == change["defaults"] else d) for s, d in record.parameters))
 
-    assert _textbook_task(True)(np.random.default_rng(0), 1e-4).passed
+    assert textbook.run(np.random.default_rng(0), 1e-4).passed
     monkeypatch.setattr(derive, "weighting", wrong)
-    assert not _textbook_task(True)(np.random.default_rng(0), 1e-4).passed
+    assert not textbook.run(np.random.default_rng(0), 1e-4).passed

@@ -6,7 +6,7 @@
    ``T_n``, mean and variance z-tests, Bonferroni over all tests of a run) applied
    to *true* values over many seeded repetitions; the observed rejection rate,
    with a Wilson 95% interval, against the nominal family-wise rate;
-2. **mutants**: :func:`numeric.mutants.run_mutants` (every one must be caught);
+2. **mutants**: :func:`numeric.audit.run_mutants` (every one must be caught);
 3. **between-mode points**: Hypothesis searches the two-mode mixture for a point
    where the optimal weight is *below* the heuristic (``W* < sigma^2``), which
    C4 says must exist for multimodal data.
@@ -81,7 +81,7 @@ def false_alarm_rate(repetitions: int = 1000, alpha: float = 0.05, seed: int = 0
     the exact central moments); ``errors="estimated"`` uses the draws' own sample
     standard errors, kept for comparison because it is *not* calibrated.
     """
-    from numeric.claim_checks import posterior_draw_estimate
+    from numeric.checks import posterior_draw_estimate
 
     gm = example("two-mode-1d")
     points = np.array([[-2.5], [-0.2], [1.5]])
@@ -108,9 +108,9 @@ def joint_false_alarm_rate(repetitions: int = 1000, alpha: float = 0.05, seed: i
 
     The check tests ``E[(T_n - m_n(X~)) g(X~)] = 0`` and its variance analogue with
     bounded test functions ``g``; ``errors`` as in
-    :func:`numeric.claim_checks.joint_draw_estimate`.
+    :func:`numeric.checks.joint_draw_estimate`.
     """
-    from numeric.claim_checks import JOINT_DRAWS_QUICK, joint_draw_estimate
+    from numeric.checks import JOINT_DRAWS_QUICK, joint_draw_estimate
 
     gm = example("two-mode-1d")
     rejections, tests = 0, 0

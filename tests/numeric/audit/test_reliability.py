@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from numeric.reliability import false_alarm_rate, find_weight_below_heuristic, wilson_interval
+from numeric.audit import false_alarm_rate, find_weight_below_heuristic, wilson_interval
 
 
 @pytest.mark.slow
@@ -32,7 +32,7 @@ def test_hypothesis_finds_a_point_where_the_heuristic_overweights() -> None:
 def test_joint_draw_check_false_alarm_rate_is_calibrated() -> None:
     # 1000 repetitions of the joint-draw check (known errors) on true formulas at a
     # nominal 1%, where sample standard errors had over-rejected (~4 minutes)
-    from numeric.reliability import joint_false_alarm_rate
+    from numeric.audit import joint_false_alarm_rate
 
     result = joint_false_alarm_rate(1000, 0.01, seed=11)
     assert result.consistent, result
@@ -41,15 +41,14 @@ def test_joint_draw_check_false_alarm_rate_is_calibrated() -> None:
 @pytest.mark.slow
 def test_study_cross_check_false_alarm_rate_is_calibrated_with_known_errors() -> None:
     # the C8 cross-check on the heavy-tailed feature model, 1000 repetitions at 5% (~1 minute)
-    from numeric.reliability import study_false_alarm_rate
+    from numeric.audit import study_false_alarm_rate
 
     result = study_false_alarm_rate(1000, 0.05, seed=12, model="features", errors="known")
     assert result.consistent, result
 
 
 def test_refreshing_the_mutant_table_keeps_the_measured_rates() -> None:
-    from numeric.mutants import MUTANTS, MutantResult
-    from numeric.reliability import refresh_mutant_section
+    from numeric.audit import MUTANTS, MutantResult, refresh_mutant_section
 
     text = ("# Reliability\n\n## Measured false-alarm rate\n\n| a measured row |\n\n"
             "## Mutants: deliberately wrong formulas\n\nold table\n\n## Where next\n\nrest\n")

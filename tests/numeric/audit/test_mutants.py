@@ -7,8 +7,8 @@ That every mutant is caught (after a verify, and in a fresh process) is tested i
 from __future__ import annotations
 
 import derive
+from numeric.audit import MUTANTS, Mutant, run_mutants, substituted
 from numeric.checks import DEFAULT_SEED
-from numeric.mutants import MUTANTS, Mutant, run_mutants, substituted
 
 
 def test_catalogue_covers_every_claim_statement() -> None:

@@ -1,53 +1,28 @@
-"""Mutation testing of the verifier: deliberately wrong formulas that the checks must catch.
+"""The mutants: deliberately wrong formulas that the checks must catch.
 
 Each :class:`Mutant` replaces one public function of :mod:`derive` (one of those
-listed in :data:`numeric.claim_checks.CONSUMES`) by a wrong one for the duration of a
+listed in :data:`numeric.checks.CONSUMES`) by a wrong one for the duration of a
 run -- a wrong formula, or a wrong *statement* (the Jensen inequality flipped, C4's
 bound reversed, the EDM entry of the weighting zoo without its sigma^2, a wrong noise
-definition) -- and the same checks as ``dsmw verify`` are run on the claims it
-touches. Claim P1's mutants (:data:`numeric.weighting_checks.WEIGHTING_MUTANTS`, in
-:data:`MUTANTS` too) replace a function of :mod:`derive.spaces` instead. A mutant is
-*caught* when at least one check fails without crashing (a check that raised
-established nothing); the report says which methods caught it.
+definition). Claim P1's mutants (:data:`WEIGHTING_MUTANTS`, in :data:`MUTANTS` too)
+replace a function of :mod:`derive.spaces` instead.
 """
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import sympy as sp
 
 import derive
-from derive import m, sigma
-from numeric._checking import Mutant, run_tasks
-from numeric.weighting_checks import WEIGHTING_MUTANTS
+from derive import m, sigma, spaces
+from numeric.audit._swap import Mutant
+from numeric.checks import p1_spaces
 
-__all__ = ["MUTANTS", "Mutant", "MutantResult", "run_mutants", "substituted"]
-
-
-@dataclass(frozen=True)
-class MutantResult:
-    mutant: Mutant
-    caught: bool
-    caught_by: tuple[str, ...]
-    failed_checks: tuple[str, ...]
-    seconds: float
-    crashed_checks: tuple[str, ...] = ()
-    #: the claims whose checks caught it
-    caught_in: tuple[str, ...] = ()
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"name": self.mutant.name, "claims": list(self.mutant.claims),
-                "attribute": self.mutant.attribute,
-                "description": self.mutant.description, "caught": self.caught,
-                "caught_by": list(self.caught_by), "failed_checks": list(self.failed_checks),
-                "caught_in": list(self.caught_in), "crashed_checks": list(self.crashed_checks),
-                "seconds": self.seconds}
+__all__ = ["FACADE_MUTANTS", "MUTANTS", "WEIGHTING_MUTANTS", "WeightingMutant"]
 
 
 def _at_order(order: int, wrong: Callable[[Callable, int], sp.Expr]):
@@ -187,7 +162,7 @@ def _logistic_at_twice_the_scale(original: Callable) -> Callable:
 
 
 #: The catalogue: at least one mutant per claim statement (and per kind of mistake).
-MUTANTS: tuple[Mutant, ...] = (
+FACADE_MUTANTS: tuple[Mutant, ...] = (
     Mutant("covariance-1/sigma", ("C1", "C2"), "conditional_covariance",
            "Sigma_1 = 1/sigma + h (wrong power of sigma)",
            _covariance(1, lambda: 1 / sigma + m(2) - m(1) ** 2)),
@@ -262,42 +237,44 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant("noise-logistic-scale-2", ("NOISE",), "noise_family",
            "a wrong noise definition: 'logistic' with scale 2", _logistic_at_twice_the_scale),
 )
-# claim P1 (weightings across parameterisations): wrong conversions of derive.spaces
-MUTANTS = MUTANTS + WEIGHTING_MUTANTS
 
 
-@contextlib.contextmanager
-def substituted(mutant: Mutant) -> Iterator[None]:
-    """Replace ``derive.<attribute>`` (``derive.spaces.<attribute>`` for claim P1) by the
-    mutant while the block runs."""
-    with mutant.substituted():
-        yield
+@dataclass(frozen=True)
+class WeightingMutant(Mutant):
+    """A wrong formula of :mod:`derive.spaces`: ``attribute`` replaced by
+    ``factory(original)`` (every result built on it is recomputed while it is in place)."""
+
+    def owner(self) -> Any:
+        return spaces
+
+    def forget(self) -> None:
+        """derive.spaces' own memos and P1's lambdified conversions are built on it."""
+        spaces.clear_caches()
+        p1_spaces.clear_caches()
 
 
-def run_mutants(seed: int, quick: bool = True, alpha: float = 1e-4,
-                mutants: tuple[Mutant, ...] = MUTANTS,
-                progress: Callable[[int, int, Mutant], None] | None = None
-                ) -> list[MutantResult]:
-    """Run every mutant through the checks of the claims it touches."""
-    from numeric.checks import CLAIM_TITLES
-    from numeric.checks import tasks as claim_tasks
+def _one_space(space: str, wrong: Callable[[sp.Expr], sp.Expr]):
+    def factory(original: Callable) -> Callable:
+        def mutated(name: str) -> sp.Expr:
+            value = original(name)
+            return wrong(value) if name == space else value
+        return mutated
+    return factory
 
-    results = []
-    for i, mutant in enumerate(mutants):
-        start = time.perf_counter()
-        with substituted(mutant):
-            tasks = claim_tasks(mutant.claims, quick)
-            report = run_tasks(tasks, CLAIM_TITLES, seed, alpha)
-        # a crashed check established nothing: it never counts as catching the mutant
-        failed = [c for claim in report.claims for c in claim.checks
-                  if not c.passed and not c.crashed]
-        crashed = [c.name for claim in report.claims for c in claim.checks if c.crashed]
-        caught_in = tuple(claim.id for claim in report.claims
-                          if any(not c.passed and not c.crashed for c in claim.checks))
-        results.append(MutantResult(
-            mutant, bool(failed), tuple(sorted({c.method for c in failed})),
-            tuple(c.name for c in failed), time.perf_counter() - start, tuple(crashed),
-            caught_in))
-        if progress is not None:
-            progress(i + 1, len(mutants), mutant)
-    return results
+
+WEIGHTING_MUTANTS: tuple[WeightingMutant, ...] = (
+    WeightingMutant("k_x0-alpha-sigma-swapped", ("P1",), "conversion_factor",
+                    "k_x0 = alpha^2/sigma^2 (alpha and sigma swapped)",
+                    _one_space("x0", lambda k: k.subs({spaces.alpha: derive.sigma,
+                                                       derive.sigma: spaces.alpha},
+                                                      simultaneous=True))),
+    WeightingMutant("k_v-missing-square", ("P1",), "conversion_factor",
+                    "k_v = (alpha^2 + sigma^2)/alpha (the coefficient, not its square)",
+                    _one_space("v", sp.sqrt)),
+    WeightingMutant("snr-sigma_data-convention", ("P1",), "snr_definition",
+                    "SNR = sigma_data^2/sigma^2 (the convention this project used before)",
+                    lambda original: lambda: derive.symbols.sigma_data**2 / derive.sigma**2),
+)
+
+#: Every mutant: derive's facade functions (C1-C7, NOISE) and derive.spaces (P1).
+MUTANTS = FACADE_MUTANTS + WEIGHTING_MUTANTS

@@ -2,8 +2,8 @@
 is *checked* by them.
 
 For each claim and each public derive function listed in
-:data:`numeric.claim_checks.CONSUMES`, replacing the function by a wrong one (a mutant of
-:data:`numeric.mutants.MUTANTS`, installed with ``setattr(derive, name, wrong)``) makes at
+:data:`numeric.checks.CONSUMES`, replacing the function by a wrong one (a mutant of
+:data:`numeric.audit.MUTANTS`, installed with ``setattr(derive, name, wrong)``) makes at
 least one check of that claim fail without crashing -- in a fresh interpreter, and in a
 process where ``numeric.checks.verify`` already ran (no stale caches).
 """
@@ -19,12 +19,11 @@ from pathlib import Path
 import pytest
 
 import derive
-from numeric.checks import DEFAULT_SEED, verify
-from numeric.claim_checks import CONSUMES
-from numeric.mutants import MUTANTS, run_mutants
+from numeric.audit import MUTANTS, run_mutants
+from numeric.checks import CONSUMES, DEFAULT_SEED, verify
 
 PAIRS = [(claim, name) for claim, names in CONSUMES.items() for name in names]
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def _mutants_of(name: str):
@@ -65,7 +64,7 @@ def test_contract_in_process_after_a_verify(after_a_verify) -> None:
 _FRESH = """
 import json, sys
 import derive
-from numeric.mutants import MUTANTS, run_mutants
+from numeric.audit import MUTANTS, run_mutants
 wanted = [m for m in MUTANTS if m.attribute == sys.argv[1] and sys.argv[2] in m.claims]
 mutant = wanted[0]
 narrowed = type(mutant)(mutant.name, (sys.argv[2],), mutant.attribute, mutant.description,

@@ -5,9 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from numeric._checking import relative_error
-from numeric.checks import verify
-from numeric.claim_checks import EXACT_TOL
+from numeric.checks import relative_error, verify
+from numeric.checks._shared import EXACT_TOL
 from numeric.examples import example
 from numeric.moments import conditional_covariance, conditional_mean
 
@@ -52,7 +51,7 @@ def test_exact_mean_check_rejects_a_sign_error() -> None:
 def test_exact_sweep_rejects_a_covariance_without_the_factorial() -> None:
     # The sweep behind the C2 check, fed the order-2 covariance with 2! replaced by 1.
     from derive import m, sigma
-    from numeric.claim_checks import _exact_sweep
+    from numeric.checks._shared import exact_sweep
     from numeric.formula import evaluate
 
     wrong = m(4) + 4 * m(2) / sigma**2 + 1 / sigma**4 - m(2) ** 2
@@ -63,14 +62,14 @@ def test_exact_sweep_rejects_a_covariance_without_the_factorial() -> None:
     def multi_d(gm, x, s):
         return conditional_covariance(gm, x, s), conditional_covariance(gm, x, s), 0.0
 
-    err = _exact_sweep([2], np.random.default_rng(0), one_d, multi_d)
+    err = exact_sweep([2], np.random.default_rng(0), one_d, multi_d)
     assert err > 1e3 * EXACT_TOL
 
 
 def _run(claim: str, name: str, rng_seed: int = 0):
-    from numeric.claim_checks import claim_tasks
+    from numeric.checks import tasks
 
-    (task,) = [t for t in claim_tasks(claim, quick=True) if t.name == name]
+    (task,) = [t for t in tasks([claim], quick=True) if t.name == name]
     return task.run(np.random.default_rng(rng_seed), 1e-4)
 
 
@@ -108,9 +107,9 @@ def test_quadrature_checks_reject_wrong_formulas(monkeypatch) -> None:
     import sympy as sp
 
     import derive
-    from numeric.claim_checks import _noise_table
+    from numeric.checks._shared import noise_table
 
-    _noise_table.cache_clear()
+    noise_table.cache_clear()
     true_cov, true_mean = derive.conditional_covariance, derive.conditional_mean
     off_by_a_millionth = 1 + sp.Rational(1, 10**6)
     monkeypatch.setattr(derive, "conditional_mean", lambda n: true_mean(n) * off_by_a_millionth)
@@ -156,9 +155,9 @@ def test_new_monte_carlo_checks_hold_their_false_alarm_rate(claim: str, name: st
     # Bonferroni bounds the rejection rate by 0.2, so more than 33 rejections (the 99.9%
     # quantile of Binomial(100, 0.2)) would mean the check is not calibrated. Measured
     # (issue 13, same loop): C2 4/40, C3 13/100, C4 14/100, C5 3/40, C6 17/100, C7 5/40.
-    from numeric.claim_checks import claim_tasks
+    from numeric.checks import tasks
 
-    (task,) = [t for t in claim_tasks(claim, quick=True) if t.name == name]
+    (task,) = [t for t in tasks([claim], quick=True) if t.name == name]
     rejections = sum(not task.run(np.random.default_rng([r, 7]), 0.2).passed
                      for r in range(100))
     assert rejections <= 33

@@ -1,0 +1,83 @@
+"""Evaluating :mod:`derive`'s formulas with NumPy, the formula looked up when it is used.
+
+``derived(name)`` is ``derive.<name>`` read at call time, never bound at import, so a
+formula swapped on the :mod:`derive` module (a mutant) is the one that gets evaluated.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import sympy as sp
+
+import derive
+from numeric.mixture import GaussianMixture
+
+__all__ = [
+    "derived",
+    "evaluate_matrix",
+    "in_sigma_and_one",
+    "matrix_function",
+    "one_symbol",
+    "ratio_values",
+    "scalar_function",
+]
+
+
+def derived(name: str):
+    """``derive.<name>``, looked up now (never bound at import: mutants must be seen)."""
+    return getattr(derive, name)
+
+
+def one_symbol(expr: sp.Expr, besides: set) -> sp.Symbol:
+    """The one free symbol of a derived formula besides ``besides`` (``J``, ``trJ``...)."""
+    (symbol,) = expr.free_symbols - besides
+    return symbol
+
+
+def in_sigma_and_one(expr: sp.Expr):
+    """``f(sigma, value)``: a derived formula in ``sigma`` and one other symbol, lambdified."""
+    return sp.lambdify((derive.sigma, one_symbol(expr, {derive.sigma})), expr)
+
+
+def ratio_values(gm: GaussianMixture, x: np.ndarray, sigma: float) -> dict:
+    """``m1_i``, ``m2_i_j`` of ``p_sigma`` at ``x`` (closed form of the mixture)."""
+    dim = gm.dim
+    m1, m2 = derived("ratio_symbols")(dim)
+    noised = gm.noised(sigma)
+    score, hess = noised.score(x), noised.hessian(x)
+    second = hess + score[..., :, None] * score[..., None, :]
+    values = {m1[i]: score[..., i] for i in range(dim)}
+    values.update({m2[i, j]: second[..., i, j] for i in range(dim) for j in range(dim)})
+    return values
+
+
+def evaluate_matrix(matrix: sp.Matrix, gm: GaussianMixture, x: np.ndarray, sigma: float
+                     ) -> np.ndarray:
+    """A d x d formula in ``sigma``, ``m1_i``, ``m2_i_j`` at every point: ``(N, d, d)``."""
+    values = {derive.sigma: np.full(x.shape[:-1], sigma), **ratio_values(gm, x, sigma)}
+    out = np.empty((*x.shape[:-1], gm.dim, gm.dim))
+    for i in range(gm.dim):
+        for j in range(gm.dim):
+            entry = sp.sympify(matrix[i, j])
+            variables = sorted(entry.free_symbols, key=lambda v: v.name)
+            unknown = [v for v in variables if v not in values]
+            if unknown:
+                raise ValueError(f"formula uses unknown symbols {unknown}")
+            fn = sp.lambdify(variables, entry, "numpy")
+            out[..., i, j] = np.broadcast_to(fn(*(values[v] for v in variables)),
+                                             x.shape[:-1])
+    return out
+
+
+def matrix_function(expr, names: tuple[str, ...], dim: int):
+    """Lambdify a matrix expression in ``MatrixSymbol``s named ``names`` (NumPy matrices)."""
+    symbols = [sp.MatrixSymbol(n, dim, dim) for n in names]
+    return sp.lambdify(symbols, expr, "numpy")
+
+
+def scalar_function(expr, names: tuple[str, ...]):
+    symbols = sorted(expr.free_symbols, key=lambda v: v.name)
+    if {s.name for s in symbols} - set(names):
+        raise ValueError(f"{expr} uses symbols other than {names}")
+    fn = sp.lambdify(symbols, expr, "numpy")
+    return lambda **kw: fn(*(kw[s.name] for s in symbols))

@@ -1,0 +1,105 @@
+"""``verify``: the claims' task tables, run, with derive's computed proof status.
+
+The claims are the modules of :data:`CLAIM_MODULES`, in report order; each lists its
+tasks in a ``TASKS`` table (:class:`numeric.checks.TaskSpec`), which is all the runner
+reads. Nothing registers itself at import.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterable, Sequence
+from types import ModuleType
+
+from numeric._validation import InvalidArgumentError
+from numeric.checks import (
+    c1_mean,
+    c2_covariance,
+    c3_optimal,
+    c4_taylor,
+    c5_expected,
+    c6_jensen,
+    c7_edm,
+    mix,
+    noise,
+    p1_spaces,
+)
+from numeric.checks._records import CheckTask, ClaimResult, VerifyReport
+from numeric.checks._runner import run_tasks
+from numeric.montecarlo import DEFAULT_FALSE_ALARM_RATE
+
+__all__ = ["CLAIM_MODULES", "CLAIM_TITLES", "CONSUMES", "DEFAULT_SEED", "claim_ids", "tasks",
+           "verify"]
+
+#: Seed of ``dsmw verify`` when none is given (reported in every run).
+DEFAULT_SEED = 20250803
+
+#: One module per claim, in report order (mirroring ``derive/_claims/``).
+CLAIM_MODULES: tuple[ModuleType, ...] = (mix, noise, c1_mean, c2_covariance, c3_optimal,
+                                         c4_taylor, c5_expected, c6_jensen, c7_edm, p1_spaces)
+
+CLAIM_TITLES: dict[str, str] = {module.ID: module.TITLE for module in CLAIM_MODULES}
+
+#: Claim -> the public derive functions its checks consume (the README's table; a wrong
+#: version of each must make a check of that claim fail: tests/numeric/test_contract.py).
+CONSUMES: dict[str, tuple[str, ...]] = {module.ID: module.CONSUMES for module in CLAIM_MODULES
+                                        if module.CONSUMES}
+
+_BY_ID = {module.ID: module for module in CLAIM_MODULES}
+
+
+def claim_ids() -> tuple[str, ...]:
+    """Ids ``dsmw verify`` knows, in report order."""
+    return tuple(CLAIM_TITLES)
+
+
+def tasks(claims: Iterable[str] | None = None, quick: bool = False) -> list[CheckTask]:
+    """The tasks of the selected claims (all by default), in report order, at the quick or
+    the full size of each claim's ``TASKS`` table."""
+    return [spec.task(cid, quick) for cid in _select(claims)
+            for spec in _BY_ID[cid].TASKS if spec.in_run(quick)]
+
+
+def _select(claims: Iterable[str] | None) -> Sequence[str]:
+    if claims is None:
+        return claim_ids()
+    wanted = [c.strip().upper() for c in claims if c.strip()]
+    unknown = [c for c in wanted if c not in CLAIM_TITLES]
+    if unknown or not wanted:
+        raise InvalidArgumentError("claims", ",".join(unknown) or "", "unknown claim id",
+                                   f"choose from {', '.join(claim_ids())}")
+    return [c for c in claim_ids() if c in wanted]
+
+
+def verify(
+    claims: Iterable[str] | None = None,
+    seed: int = DEFAULT_SEED,
+    quick: bool = False,
+    alpha: float = DEFAULT_FALSE_ALARM_RATE,
+    progress: Callable[[int, int, CheckTask], None] | None = None,
+    jobs: int = 1,
+) -> VerifyReport:
+    """Run every check of the selected claims and return the report.
+
+    The Monte Carlo checks share the family-wise false-alarm rate ``alpha``
+    (Bonferroni), so a run over correct formulas fails with probability at most
+    ``alpha``.
+    """
+    selected = tasks(claims, quick)
+    report = run_tasks(selected, CLAIM_TITLES, seed, alpha, progress,
+                       extra={"quick": quick}, jobs=jobs)
+    return dataclasses.replace(report, claims=tuple(_with_proof_status(c)
+                                                    for c in report.claims))
+
+
+def _with_proof_status(result: ClaimResult) -> ClaimResult:
+    """Attach derive's computed proof status (``derive.claim``, cached on disk)."""
+    import derive
+
+    if result.id not in derive.PROOF_IDS:
+        return result
+    claim = derive.claim(result.id)
+    refuted = tuple(f"{step.text}: {step.detail}" if step.detail else step.text
+                    for step in claim.refuted_steps)
+    return dataclasses.replace(result, proof=claim.status, instances=claim.instances,
+                               refuted=refuted)

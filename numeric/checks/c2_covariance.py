@@ -1,0 +1,145 @@
+"""C2: the conditional covariance ``Sigma_n(x~)`` of the target is heteroskedastic.
+
+Checks, by method:
+
+* exact -- derive's ``conditional_covariance(n)`` (1-D) and
+  ``conditional_covariance_matrix(d)`` (d = 2, 3) against the exact posterior moments;
+  the derived ``Sigma_1`` varies with ``x~`` on mixtures and is constant for Gaussian data;
+* monte-carlo -- the variance of ``T_n`` over exact posterior draws (1-D), and the
+  covariance matrix of ``T_1`` over posterior draws (d = 2, 3);
+* quadrature -- ``Cov[psi(E) | x~]/sigma^2 = h - E[psi'(E) | x~]/sigma^2`` under logistic
+  and Student-t noise (the noise route against the data route).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import sympy as sp
+
+from numeric.checks._derived import derived, evaluate_matrix, in_sigma_and_one
+from numeric.checks._draws import posterior_draws_task
+from numeric.checks._records import Check, TaskSpec, relative_error
+from numeric.checks._shared import (
+    EXACT_TOL,
+    NOISES,
+    QUAD_TOL,
+    SIGMAS,
+    exact_sweep,
+    gaussian_2d,
+    noise_grid,
+    noise_table,
+    two_mode_2d,
+)
+from numeric.examples import example
+from numeric.formula import evaluate
+from numeric.moments import conditional_covariance
+from numeric.montecarlo import concatenate, moment_estimate, z_test
+
+__all__ = ["CONSUMES", "ID", "TASKS", "TITLE"]
+
+ID = "C2"
+TITLE = "Heteroskedastic conditional covariance"
+CONSUMES = ("conditional_covariance", "conditional_covariance_matrix")
+
+
+def _c2_exact(top: int):
+    orders = range(1, top + 1)
+
+    def one_d(gm, x, sigma, n):
+        return (evaluate(derived("conditional_covariance")(n), gm, x, sigma),
+                conditional_covariance(gm, x, sigma, n),
+                float(sp.factorial(n)) * sigma ** (-2 * n))
+
+    def multi_d(gm, x, sigma):
+        formula = evaluate_matrix(derived("conditional_covariance_matrix")(gm.dim), gm, x,
+                                   sigma)
+        return formula, conditional_covariance(gm, x, sigma), sigma**-2
+
+    def run(rng, alpha) -> Check:
+        err = exact_sweep(orders, rng, one_d, multi_d)
+        return Check(f"Sigma_n vs exact posterior moments, n <= {max(orders)}; d = 2, 3 matrix",
+                     "exact", err, EXACT_TOL, err <= EXACT_TOL,
+                     "1-D conditional_covariance(n); d = 2, 3 conditional_covariance_matrix")
+    return run
+
+
+def _c2_heteroskedastic():
+    def run(rng, alpha) -> Check:
+        spreads, flats = [], []
+        for dim, mixture, gaussian in (
+                (1, example("two-mode-1d"), example("gaussian-1d")),
+                (2, two_mode_2d(), gaussian_2d())):
+            for sigma in SIGMAS:
+                values = []
+                for gm in (mixture, gaussian):
+                    x = gm.sample(15, rng)
+                    if dim == 1:
+                        cov = evaluate(derived("conditional_covariance")(1), gm, x, sigma)
+                    else:
+                        cov = evaluate_matrix(derived("conditional_covariance_matrix")(dim),
+                                               gm, x, sigma)
+                    values.append(sigma**2 * cov.reshape(len(x), -1))
+                spreads.append(float(np.max(np.ptp(values[0], axis=0))))
+                flats.append(float(np.max(np.ptp(values[1], axis=0))))
+        ok = min(spreads) > 1e-3 and max(flats) < 1e-12
+        return Check("derived Sigma_1 varies with x~ (mixtures), constant for Gaussian data",
+                     "exact", max(flats), 1e-12, ok,
+                     f"d = 1, 2; min range of sigma^2 Sigma_1 over x~ on mixtures "
+                     f"{min(spreads):.3g} (must be > 1e-3)")
+    return run
+
+
+def _c2_multi_d_draws(draws: int):
+    count = draws
+
+    def run(rng, alpha) -> Check:
+        estimates, claimed = [], []
+        for gm in (two_mode_2d(), example("two-mode-3d")):
+            formula = derived("conditional_covariance_matrix")(gm.dim)
+            for sigma in (0.5, 1.5):
+                for x in gm.sample(2, rng):
+                    draws = gm.sample_posterior(x, sigma, count, rng)
+                    target = (draws - x) / sigma**2          # T_1 = -E/sigma
+                    mean, _ = gm.posterior_moments(x, sigma)
+                    estimates.append(moment_estimate(target, (mean - x) / sigma**2))
+                    cov = evaluate_matrix(formula, gm, x[None], sigma)[0]
+                    claimed.append(np.concatenate([(mean - x) / sigma**2, cov.ravel()]))
+        test = z_test(concatenate(estimates), np.concatenate(claimed), alpha)
+        return Check.from_z_test(
+            "d = 2, 3: covariance of T_1 over posterior draws = derived matrix", test,
+            f"{test.n_tests} z-tests, {count} draws each (sample errors; light "
+            f"tails at order 1), family-wise rate {alpha:.2g}")
+    return run
+
+
+def _c2_quadrature(top: int, n_points: int, sigmas: tuple[float, ...]):
+    def run(rng, alpha) -> Check:
+        errors = []
+        for noise, sigma in noise_grid(sigmas):
+            table = noise_table(noise, sigma, top, n_points)
+            claimed = in_sigma_and_one(derived("conditional_covariance")(1, noise))
+            # formula: Cov[psi(E) | x~]/sigma^2 (T_1 = psi(E)/sigma, so Var[psi] = sigma^2 Var[T_1])
+            formula = claimed(sigma, table["var1"] * sigma**2)
+            # reference: C1 at n = 2 with T_2 = T_1^2 + psi'(E)/sigma^2 gives
+            # Sigma_1 = h - E[psi'(E) | x~]/sigma^2, h = m_2 - m_1^2 from the data route.
+            reference = table["m2"] - table["m1"] ** 2 - table["psi_prime"] / sigma**2
+            errors.append(relative_error(formula, reference, sigma**-2))
+        err = max(errors)
+        return Check("Cov[psi(E)|x~]/sigma^2 = h - E[psi'(E)|x~]/sigma^2, non-Gaussian noise",
+                     "quadrature", err, QUAD_TOL, err <= QUAD_TOL,
+                     f"{', '.join(NOISES)}; variance by the noise route, h by the data route")
+    return run
+
+
+TASKS: tuple[TaskSpec, ...] = (
+    TaskSpec("covariance vs exact", "exact", _c2_exact, quick={"top": 3}, full={"top": 5}),
+    TaskSpec("heteroskedasticity", "exact", _c2_heteroskedastic),
+    TaskSpec("covariance vs posterior draws", "monte-carlo", posterior_draws_task,
+             quick={"which": "variance", "draws": 20_000},
+             full={"which": "variance", "draws": 100_000}),
+    TaskSpec("matrix covariance vs posterior draws", "monte-carlo", _c2_multi_d_draws,
+             quick={"draws": 20_000}, full={"draws": 100_000}),
+    TaskSpec("covariance under non-Gaussian noise", "quadrature", _c2_quadrature,
+             quick={"top": 3, "n_points": 5, "sigmas": (0.5,)},
+             full={"top": 4, "n_points": 9, "sigmas": (0.3, 1.0)}, shares="noise-table"),
+)

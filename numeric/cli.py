@@ -10,8 +10,6 @@ problem (one message, no traceback). The words and budgets are explained in
 from __future__ import annotations
 
 import argparse
-import json
-import math
 import os
 import sys
 import time
@@ -85,20 +83,10 @@ def _validate(args: argparse.Namespace) -> None:
                                    "between 0 and 1", "pass e.g. --alpha 1e-4")
 
 
-def _strict(value: Any) -> Any:
-    """``value`` with every non-finite float replaced by None (strict JSON has no NaN)."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {k: _strict(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_strict(v) for v in value]
-    return value
-
-
 def _json(value: Any, indent: int = 2) -> str:
-    """Strict JSON: non-finite numbers become null, and NaN/Infinity can never be emitted."""
-    return json.dumps(_strict(value), indent=indent, allow_nan=False)
+    from numeric._io import strict_json
+
+    return strict_json(value, indent=indent)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -321,12 +309,12 @@ def _cmd_mutants(args: argparse.Namespace, seed: int, alpha: float) -> int:
 
 
 def _cmd_study(args: argparse.Namespace) -> int:
-    from numeric._io import check_output_dir
+    from numeric._io import check_output_dir, pyplot
     from numeric.study import report, runner
 
     # Fail early, before a long run: matplotlib missing, or a destination not writable.
     if args.plots is not None:
-        report._pyplot(args.plots)
+        pyplot("--plots", args.plots)
         check_output_dir("--plots", args.plots)
     if args.save is not None:
         check_output_dir("--save", args.save)

@@ -115,7 +115,7 @@ def add_data_parser(sub: Any) -> argparse.ArgumentParser:
 def _cmd_data(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from numeric._io import check_output_dir
+    from numeric._io import check_output_dir, strict_json
     from numeric._validation import InvalidArgumentError
 
     if args.seed < 0:
@@ -159,15 +159,14 @@ def _cmd_data(args: argparse.Namespace) -> int:
     if args.save is not None:
         check_output_dir("--save", args.save)
     if args.plot is not None or args.save is not None:
-        from numeric.data._report import _pyplot
+        from numeric._io import pyplot
 
-        _pyplot("--plot" if args.plot is not None else "--save", args.plot or args.save)
+        pyplot("--plot" if args.plot is not None else "--save", args.plot or args.save)
     from numeric.data import (
         format_data_report,
         load_dataset,
         plot_report,
         save_report,
-        strict_json,
         timed_report,
     )
 
@@ -203,7 +202,7 @@ def _cmd_data(args: argparse.Namespace) -> int:
     if args.save is not None:
         written += save_report(report, args.save)
     if args.json:
-        print(strict_json(report))
+        print(strict_json(report, indent=1))
     else:
         print(format_data_report(report))
         for path in written:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import io
-import json
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -72,17 +71,19 @@ def add_parser(sub: Any, handler: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Dispatch ``dsmw weighting ACTION``."""
+    from numeric._io import strict_json
+
     if args.action == "list":
         print(format_list())
         return EXIT_OK
     if args.action == "show":
         shown = show(args.name, args.space, args.schedule)
-        print(json.dumps(shown, indent=2, allow_nan=False) if args.json else format_show(shown))
+        print(strict_json(shown) if args.json else format_show(shown))
         return EXIT_OK
     if args.action == "check":
         verdict = check_weight(args.expression, args.space, args.schedule, args.name,
                                args.up_to_constant)
-        print(json.dumps(verdict.to_dict(), indent=2, allow_nan=False) if args.json
+        print(strict_json(verdict.to_dict()) if args.json
               else format_check(verdict))
         return EXIT_OK if verdict.same else EXIT_FAILED
     if args.action == "plot":
@@ -342,7 +343,7 @@ def plot(names: list[str], space: str, schedule: str, mixture: str | None, out: 
     from pathlib import Path
 
     import derive
-    from numeric._io import atomic_write_bytes, check_output_dir
+    from numeric._io import atomic_write_bytes, check_output_dir, pyplot
     from numeric._validation import InvalidArgumentError
     from numeric.weighting_eval import (
         _check_schedule,
@@ -367,14 +368,7 @@ def plot(names: list[str], space: str, schedule: str, mixture: str | None, out: 
 
         gm = example(mixture)
         check_one_dimensional(gm, "E[W*] curves")
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        raise InvalidArgumentError("--out", out, "matplotlib is not installed",
-                                   "pip install 'dsm-weighting[plots]'") from None
+    plt = pyplot("--out", out)
     t, _ = level_grid(schedule, 241)
     fig, ax = plt.subplots(figsize=(7.0, 4.2), dpi=110)
     for text in names:

@@ -29,12 +29,12 @@ def add_parser(sub: Any) -> None:
         "dsmw check --quantity mean -- '-m1'")
     check.add_argument("expression", metavar="EXPR", help="the formula, e.g. '1/sigma**2 + h'")
     check.add_argument("--quantity", choices=("mean", "covariance", "weight"),
-                       default="covariance", help="what the formula claims to be "
+                       default=None, help="what the formula claims to be "
                        "(default: covariance)")
-    check.add_argument("--order", type=int, default=1,
+    check.add_argument("--order", type=int, default=None,
                        help="order n of the target (default 1; at most 12 for gaussian noise, "
                        "4 for logistic and student_t)")
-    check.add_argument("--noise", default="gaussian",
+    check.add_argument("--noise", default=None,
                        help="gaussian (default), logistic or student_t:NU (0.5 <= NU <= 1000)")
     check.add_argument("--seed", type=int, default=None, help="seed of the random cases")
     check.add_argument("--json", action="store_true", help="print a machine-readable verdict")
@@ -49,11 +49,11 @@ def run(args: argparse.Namespace) -> int:
     from numeric.user_check import check_formula, format_verdict
 
     progress = progress_printer(progress_enabled(args), lambda label: label, delay=1.0)
-    # the seed's default is check_formula's own
-    seed = {} if args.seed is None else {"seed": args.seed}
+    # the defaults (covariance, order 1, gaussian noise, seed 0) are check_formula's own
+    given = {name: getattr(args, name) for name in ("quantity", "order", "noise", "seed")
+             if getattr(args, name) is not None}
     with time_budget(CHECK_SECONDS, "the check", name="EXPR", value=args.expression,
                      fix="simplify the formula or lower --order"):
-        verdict = check_formula(args.expression, args.quantity, args.order, args.noise,
-                                progress=progress, **seed)
+        verdict = check_formula(args.expression, progress=progress, **given)
     print(strict_json(verdict.to_dict()) if args.json else format_verdict(verdict))
     return EXIT_OK if verdict.holds else EXIT_FAILED

@@ -27,7 +27,7 @@ def add_parser(sub: Any) -> None:
         "seeded repetitions, run every mutant, let Hypothesis find a point where W* < "
         "sigma^2, and write the results to notes/reliability.md (about 20 minutes on 2 cores).")
     reliability.add_argument("--repetitions", type=int,
-                             default=1000, help="seeded repetitions per nominal rate "
+                             default=None, help="seeded repetitions per nominal rate "
                              f"(default 1000, at most {MAX_REPETITIONS})")
     reliability.add_argument("--seed", type=int, default=None,
                              help="seed (default: the verify seed)")
@@ -43,7 +43,10 @@ def run(args: argparse.Namespace) -> int:
     from numeric._io import atomic_write_text, check_output_dir
     from numeric.reliability import reliability_plan
 
-    plan = reliability_plan(args.repetitions, args.seed)
+    # None: the library's defaults (1000 repetitions, the verify seed)
+    given = {name: getattr(args, name) for name in ("repetitions", "seed")
+             if getattr(args, name) is not None}
+    plan = reliability_plan(**given)
     out = check_output_dir("--out", Path(args.out))  # before the 20-minute run
     if args.mutants_only:
         return _refresh_mutants(out, plan.seed)

@@ -75,6 +75,28 @@ def check_weight(expression: str, space: str, schedule: str, name: str,
     """Is ``expression``, a weight of the ``space`` loss on ``schedule``, the weighting
     ``name``? (``space="lambda"``: a density form.)
 
+    Parameters
+    ----------
+    expression
+        The weight, in ``sigma``, ``alpha``, ``snr``, ``lam``, ``t``, ``sigma_data`` and
+        the weighting's parameters (``min``/``max`` allowed).
+    space
+        The loss space it weights (``score``, ``eps``, ``x0``, ``v``, ``velocity``, ``F``)
+        or ``lambda`` (a density form).
+    schedule
+        The noise schedule (``ve``, ``vp-linear``, ``vp-cosine``, ``rectified-flow``,
+        ``edm``).
+    name
+        The named weighting, with optional parameters (e.g. ``"min-snr:5"``).
+    up_to_constant
+        Accept a positive constant factor.
+
+    Returns
+    -------
+    WeightCheck
+        SymPy's verdict and the numeric comparison over :data:`_GRID` levels of
+        ``lambda``; ``.same`` is the verdict.
+
     Examples
     --------
     >>> check_weight("min(snr, gamma)/snr", "eps", "vp-cosine", "min-snr:5").same

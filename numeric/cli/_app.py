@@ -6,20 +6,21 @@ Heavy modules (SymPy, the checks) are imported inside the commands so that ``dsm
 traceback). The words and budgets are explained in ``notes/theory.md``.
 
 Arguments are validated once, by the library, where they enter it; the library names
-its Python arguments (``seed``), so :data:`OPTIONS` maps those names back to the options
+its Python arguments (``seed``), so :func:`options` maps those names back to the options
 the user typed (``--seed``), in the words ``dsmw`` has always used.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import sys
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
-__all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "OPTIONS", "THEORY", "build_parser",
-           "describe", "error", "main"]
+__all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "THEORY", "build_parser", "describe",
+           "error", "main", "options"]
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 THEORY = "notes/theory.md"
@@ -37,7 +38,10 @@ class Option(NamedTuple):
     fix: str | None = None
 
 
-def _options() -> dict[str, Option]:
+@functools.cache
+def options() -> dict[str, Option]:
+    """Library argument name -> its option: the one place the CLI names what the library
+    checked (built on first use: the reliability budget is the library's)."""
     from numeric.reliability import MAX_REPETITIONS
 
     return {
@@ -56,11 +60,6 @@ def _options() -> dict[str, Option]:
     }
 
 
-#: Library argument name -> its option (filled on first use: the reliability budget is
-#: the library's, and importing it is not free).
-OPTIONS: dict[str, Option] = {}
-
-
 def as_option(exc: Exception, args: argparse.Namespace) -> Exception:
     """The library's InvalidArgumentError ``exc`` re-rendered under the option's name.
 
@@ -71,9 +70,7 @@ def as_option(exc: Exception, args: argparse.Namespace) -> Exception:
 
     if not isinstance(exc, InvalidArgumentError):
         return exc
-    if not OPTIONS:
-        OPTIONS.update(_options())
-    option = OPTIONS.get(exc.name)
+    option = options().get(exc.name)
     if option is None or not hasattr(args, option.dest):
         return exc
     if isinstance(exc, BudgetExceededError):
@@ -88,7 +85,7 @@ def check_jobs_budget(jobs: int | None) -> None:
     from numeric._validation import InvalidArgumentError
 
     if jobs is not None and jobs > MAX_JOBS:
-        # named like the library's argument, so that OPTIONS gives it the same words
+        # named like the library's argument, so that options() gives it the same words
         raise InvalidArgumentError("jobs", jobs, f"at most {MAX_JOBS} workers",
                                    "pass e.g. jobs=1")
 

@@ -25,7 +25,7 @@ _LAZY = {
     "reference_noise": "numeric.noise_reference",
     "check_formula": "numeric.user_check",
     "verify": "numeric.checks",
-    "check_weight": "numeric.weighting_cli",
+    "check_weight": "numeric.user_check",
     "density_curve": "numeric.weighting_eval",
     "expected_optimal_curve": "numeric.weighting_eval",
     "level_grid": "numeric.weighting_eval",

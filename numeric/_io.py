@@ -1,19 +1,30 @@
 """Every file the project writes goes through here: destinations are checked before a
 long computation starts, and each file is written atomically (a temporary file in the
 same directory, then ``os.replace``), so a failure never leaves a truncated note or JSON.
+
+Also the two output helpers every writer shares: :func:`strict_json` (the only JSON
+encoder of the project: strict JSON has no NaN) and :func:`pyplot` (the only import of
+matplotlib, an optional extra, with the one install hint).
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
+import math
 import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from numeric._validation import InvalidArgumentError
 
-__all__ = ["atomic_write", "atomic_write_bytes", "atomic_write_text", "check_output_dir"]
+__all__ = ["PLOTS_HINT", "atomic_write", "atomic_write_bytes", "atomic_write_text",
+           "check_output_dir", "pyplot", "strict_json"]
+
+#: How to get matplotlib (the 'plots' extra); the one hint every figure writer gives.
+PLOTS_HINT = "install the optional extra: pip install -e '.[plots]'"
 
 
 def check_output_dir(name: str, directory: str | os.PathLike[str]) -> Path:
@@ -94,3 +105,74 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
             stream.flush()
             os.fsync(stream.fileno())
     return atomic_write(path, write)
+
+
+def _finite(value: Any) -> Any:
+    """``value`` with every non-finite float replaced by None, recursively."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        # keys json can encode stay as they are; any other key (e.g. a tuple) is its str
+        return {k if k is None or isinstance(k, str | int | float) else str(k): _finite(v)
+                for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
+
+
+def strict_json(value: Any, indent: int | None = 2) -> str:
+    """Strict JSON: non-finite numbers become ``null``; NaN/Infinity are never emitted.
+
+    Parameters
+    ----------
+    value
+        Nested dicts, lists, tuples, strings, numbers, booleans and None.
+    indent
+        Passed to :func:`json.dumps` (None: one line).
+
+    Returns
+    -------
+    str
+        The JSON text (``allow_nan=False``, so a non-finite number that escaped the
+        replacement would raise instead of producing invalid JSON).
+
+    Examples
+    --------
+    >>> strict_json({"a": float("inf"), "b": [1.0, float("nan")]}, indent=None)
+    '{"a": null, "b": [1.0, null]}'
+    """
+    return json.dumps(_finite(value), indent=indent, allow_nan=False)
+
+
+def pyplot(name: str, where: str | os.PathLike[str] = "") -> Any:
+    """``matplotlib.pyplot`` on the non-interactive Agg backend, or a clear refusal.
+
+    Call it before a long computation whose figure is wanted, so that a missing
+    extra is reported at once rather than after the run.
+
+    Parameters
+    ----------
+    name
+        The argument that asked for a figure, for the message (e.g. ``"--plots"``).
+    where
+        Its value (the destination).
+
+    Returns
+    -------
+    module
+        ``matplotlib.pyplot``.
+
+    Raises
+    ------
+    InvalidArgumentError
+        If matplotlib is not installed (the message gives :data:`PLOTS_HINT`).
+    """
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")  # no display needed, and the same bytes everywhere
+        import matplotlib.pyplot as plt
+    except ImportError:
+        raise InvalidArgumentError(name, str(where), "plotting needs matplotlib, which is "
+                                   "not installed", PLOTS_HINT) from None
+    return plt

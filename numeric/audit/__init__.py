@@ -3,41 +3,38 @@ the reliability experiment (measured false-alarm rates, ``notes/reliability.md``
 
 Private modules: ``_swap`` (the :class:`Mutant` record and the swap-and-restore of a
 derive function), ``_catalogue`` (every mutant), ``_mutants`` (running them) and
-``_reliability`` (false-alarm experiments and the note).
+``_reliability`` (the false-alarm experiments, their plan and the note). Names load on
+first use: the mutants import SymPy, and ``dsmw --help`` reads ``MAX_REPETITIONS``.
 """
 
-from numeric.audit._catalogue import FACADE_MUTANTS, MUTANTS, WEIGHTING_MUTANTS, WeightingMutant
-from numeric.audit._mutants import MutantResult, run_mutants, substituted
-from numeric.audit._reliability import (
-    FalseAlarmResult,
-    false_alarm_rate,
-    find_weight_below_heuristic,
-    joint_false_alarm_rate,
-    mutant_section,
-    refresh_mutant_section,
-    reliability_notes,
-    study_false_alarm_rate,
-    wilson_interval,
-)
-from numeric.audit._swap import Mutant, swapped
+from __future__ import annotations
 
-__all__ = [
-    "FACADE_MUTANTS",
-    "MUTANTS",
-    "WEIGHTING_MUTANTS",
-    "FalseAlarmResult",
-    "Mutant",
-    "MutantResult",
-    "WeightingMutant",
-    "false_alarm_rate",
-    "find_weight_below_heuristic",
-    "joint_false_alarm_rate",
-    "mutant_section",
-    "refresh_mutant_section",
-    "reliability_notes",
-    "run_mutants",
-    "study_false_alarm_rate",
-    "substituted",
-    "swapped",
-    "wilson_interval",
-]
+from importlib import import_module
+from typing import Any
+
+_LAZY = {
+    **dict.fromkeys(("FACADE_MUTANTS", "MUTANTS", "WEIGHTING_MUTANTS", "WeightingMutant"),
+                    "numeric.audit._catalogue"),
+    **dict.fromkeys(("MutantResult", "run_mutants", "substituted"), "numeric.audit._mutants"),
+    **dict.fromkeys(("MAX_REPETITIONS", "NOMINAL_RATES", "FalseAlarmResult", "ReliabilityPlan",
+                     "ReliabilityRun", "false_alarm_rate", "find_weight_below_heuristic",
+                     "joint_false_alarm_rate", "mutant_section", "refresh_mutant_section",
+                     "reliability_notes", "reliability_plan", "reliability_run",
+                     "study_false_alarm_rate", "wilson_interval"),
+                    "numeric.audit._reliability"),
+    **dict.fromkeys(("Mutant", "swapped"), "numeric.audit._swap"),
+}
+
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'numeric.audit' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})

@@ -21,13 +21,20 @@ from typing import Any
 
 import numpy as np
 
+from numeric._validation import InvalidArgumentError, check_seed
 from numeric.examples import example
 from numeric.moments import conditional_covariance, conditional_mean, optimal_weight
 from numeric.montecarlo import concatenate, z_test
 
-__all__ = ["FalseAlarmResult", "false_alarm_rate", "find_weight_below_heuristic",
-           "joint_false_alarm_rate", "reliability_notes", "study_false_alarm_rate",
-           "wilson_interval"]
+__all__ = ["MAX_REPETITIONS", "NOMINAL_RATES", "FalseAlarmResult", "ReliabilityPlan",
+           "ReliabilityRun", "false_alarm_rate", "find_weight_below_heuristic",
+           "joint_false_alarm_rate", "reliability_notes", "reliability_plan",
+           "reliability_run", "study_false_alarm_rate", "wilson_interval"]
+
+#: Most repetitions of :func:`reliability_run` (1000 take about 20 minutes on 2 cores).
+MAX_REPETITIONS = 100_000
+#: Nominal family-wise rates at which the verify checks' false-alarm rate is measured.
+NOMINAL_RATES = (0.05, 0.01)
 
 
 @dataclass(frozen=True)
@@ -284,3 +291,128 @@ def reliability_notes(false_alarms: list[FalseAlarmResult], mutants: list, findi
               "(40 examples per property); `DSMW_HYPOTHESIS_PROFILE=thorough pytest "
               "tests/numeric/test_properties.py` runs 1000 per property.", ""]
     return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class ReliabilityRun:
+    """Everything :func:`reliability_run` measured (what ``notes/reliability.md`` shows)."""
+
+    rates: list[FalseAlarmResult]
+    mutants: list
+    finding: dict[str, float]
+    seed: int
+
+    @property
+    def passed(self) -> bool:
+        """Every calibrated ("known" errors) rate consistent and every mutant caught."""
+        return all(r.consistent for r in self.rates if r.errors.startswith("known")) and all(
+            m.caught for m in self.mutants)
+
+    def notes(self) -> str:
+        """The text of ``notes/reliability.md``."""
+        return reliability_notes(self.rates, self.mutants, self.finding, self.seed)
+
+
+@dataclass(frozen=True)
+class ReliabilityPlan:
+    """The experiments of a reliability run, validated (:func:`reliability_plan`) and not
+    yet run: a caller can check its destination between the two."""
+
+    repetitions: int
+    seed: int
+
+    def experiments(self) -> list[tuple[str, Any]]:
+        """``(label, measure)`` pairs, ``measure()`` giving one :class:`FalseAlarmResult`:
+        the posterior-draw and the joint-draw check at each of :data:`NOMINAL_RATES` with
+        known and estimated errors, then the C8 study's cross-check (both models, both
+        kinds of error) at 0.05."""
+        n, seed = self.repetitions, self.seed
+        plan = [(f"posterior draws, {errors} errors, alpha {alpha:g}",
+                 lambda a=alpha, e=errors: false_alarm_rate(n, a, seed, errors=e))
+                for errors in ("known", "estimated") for alpha in NOMINAL_RATES]
+        plan += [(f"joint draws, {errors} errors, alpha {alpha:g}",
+                  lambda a=alpha, e=errors: joint_false_alarm_rate(n, a, seed, e))
+                 for errors in ("known", "estimated") for alpha in NOMINAL_RATES]
+        plan += [(f"study ({model}), {errors} errors",
+                  lambda m=model, e=errors: study_false_alarm_rate(n, 0.05, seed, m, e))
+                 for model in ("means", "features") for errors in ("known", "estimated")]
+        return plan
+
+    def run(self, progress: Any = None) -> ReliabilityRun:
+        """Run the experiments, then the mutants, then the Hypothesis search.
+
+        ``progress(done, total, label)``, if given, is called after each of them.
+        """
+        from numeric.audit._mutants import run_mutants
+
+        plan = self.experiments()
+        total = len(plan) + 2
+
+        def step(done: int, label: str) -> None:
+            if progress is not None:
+                progress(done, total, label)
+
+        rates = []
+        for done, (label, measure) in enumerate(plan, start=1):
+            rates.append(measure())
+            step(done, label)
+        mutants = run_mutants(self.seed, quick=True)
+        step(total - 1, "mutants")
+        finding = find_weight_below_heuristic(self.seed)
+        step(total, "between-mode search")
+        return ReliabilityRun(rates, mutants, finding, self.seed)
+
+
+def reliability_plan(repetitions: int = 1000, seed: int | None = None) -> ReliabilityPlan:
+    """The reliability experiments for ``repetitions`` and ``seed``, checked before any work.
+
+    Parameters
+    ----------
+    repetitions
+        Seeded repetitions per rate, from 1 to :data:`MAX_REPETITIONS`.
+    seed
+        Seed of every draw (None: :data:`numeric.checks.DEFAULT_SEED`).
+
+    Returns
+    -------
+    ReliabilityPlan
+        The plan; ``.run()`` runs it.
+
+    Raises
+    ------
+    InvalidArgumentError
+        A bad seed or number of repetitions (named ``seed``, ``repetitions``).
+
+    Examples
+    --------
+    >>> len(reliability_plan(10, 0).experiments())
+    12
+    """
+    from numeric.checks import DEFAULT_SEED
+
+    seed = check_seed(DEFAULT_SEED if seed is None else seed)
+    if (isinstance(repetitions, bool) or not isinstance(repetitions, int | np.integer)
+            or not 1 <= repetitions <= MAX_REPETITIONS):
+        raise InvalidArgumentError("repetitions", repetitions, f"repetitions takes integers "
+                                   f"from 1 to {MAX_REPETITIONS}", "pass e.g. repetitions=1000")
+    return ReliabilityPlan(int(repetitions), seed)
+
+
+def reliability_run(repetitions: int = 1000, seed: int | None = None,
+                    progress: Any = None) -> ReliabilityRun:
+    """The whole reliability study: :func:`reliability_plan` run at once.
+
+    Parameters
+    ----------
+    repetitions, seed
+        As in :func:`reliability_plan`.
+    progress
+        Optional ``progress(done, total, label)``, called after each experiment.
+
+    Returns
+    -------
+    ReliabilityRun
+        The rates (in the order of :meth:`ReliabilityPlan.experiments`), the mutant results
+        and the search's finding.
+    """
+    return reliability_plan(repetitions, seed).run(progress)

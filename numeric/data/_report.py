@@ -8,33 +8,17 @@ import math
 from pathlib import Path
 from typing import Any
 
-from numeric._io import atomic_write_bytes, atomic_write_text, check_output_dir
-from numeric._validation import InvalidArgumentError
+from numeric._io import (
+    atomic_write_bytes,
+    atomic_write_text,
+    check_output_dir,
+    pyplot,
+    strict_json,
+)
 
 __all__ = ["data_notes", "format_data_report", "plot_report", "save_report", "strict_json"]
 
 NOTE_NAME = "data.md"
-
-
-def _finite(value: Any) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {str(k): _finite(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_finite(v) for v in value]
-    return value
-
-
-def strict_json(report: dict[str, Any], indent: int | None = 1) -> str:
-    """Strict JSON (``allow_nan=False``): non-finite numbers become ``null``.
-
-    Examples
-    --------
-    >>> strict_json({"a": float("inf"), "b": [1.0, float("nan")]}, indent=None)
-    '{"a": null, "b": [1.0, null]}'
-    """
-    return json.dumps(_finite(report), indent=indent, allow_nan=False)
 
 
 def _g(value: Any, digits: int = 4) -> str:
@@ -172,19 +156,6 @@ def format_data_report(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def _pyplot(name: str, where: str) -> Any:
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        raise InvalidArgumentError(name, where, "the figure needs matplotlib, which is not "
-                                   "installed", "install the optional extra: "
-                                   "pip install -e '.[plots]'") from None
-    return plt
-
-
 def _zoo_colour(index: int) -> str:
     """C2..C7 (as before schedules existed), then colours that no other curve uses."""
     extra = ("C9", "C1", "teal", "navy", "olive", "black")
@@ -196,7 +167,7 @@ def plot_report(report: dict[str, Any]) -> bytes:
     the first-order prediction and the zoo; right, each divided by ``sigma^2``."""
     import numpy as np
 
-    plt = _pyplot("--plot", "")
+    plt = pyplot("--plot")
     s = np.array(report["sigmas"])
     levels = report["curve"]["levels"]
     mean = np.array([lv["mean"] for lv in levels])

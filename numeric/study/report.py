@@ -10,7 +10,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from numeric._validation import InvalidArgumentError
+from numeric._io import pyplot, strict_json
 
 __all__ = [
     "FIGURE_NAMES",
@@ -439,25 +439,12 @@ def render_study_notes(gradients: dict[str, Any] | None, training: dict[str, Any
 
 
 # -- figures --------------------------------------------------------------------------
-def _pyplot(directory: str | Path = ""):
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError as exc:
-        raise InvalidArgumentError(
-            "--plots", str(directory), "plotting needs matplotlib, which is not installed",
-            "install the optional extra: pip install -e '.[plots]'") from exc
-    return plt
-
-
 def write_plots(directory: str | Path, gradients: dict[str, Any] | None = None,
                 training: dict[str, Any] | None = None) -> list[Path]:
     """PNG figures: gradient variance vs sigma per weighting; training curves with bands."""
     from numeric._io import check_output_dir
 
-    plt = _pyplot(directory)
+    plt = pyplot("--plots", directory)
     out_dir = check_output_dir("--plots", directory)
     written = []
     if gradients is not None:
@@ -534,12 +521,10 @@ def study_notes(directory: str | Path) -> str:
 
 def save_study(result: dict[str, Any], directory: str | Path) -> list[Path]:
     """Write ``study-<kind>.json`` into ``directory`` and regenerate ``study.md`` there."""
-    import json
-
     from numeric._io import atomic_write_text, check_output_dir
 
     folder = check_output_dir("--save", directory)
     data = atomic_write_text(folder / _json_name(result["study"]),
-                             json.dumps(result, indent=1, allow_nan=False) + "\n")
+                             strict_json(result, indent=1) + "\n")
     notes = atomic_write_text(folder / "study.md", study_notes(folder))
     return [data, notes]

@@ -1,8 +1,9 @@
-"""Claim P1 and `dsmw weighting`: checks pass, wrong conversions are refuted and caught."""
+"""Claim P1: its checks pass, wrong conversions are refuted and the mutants caught.
+
+The `dsmw weighting` command itself is tested in tests/numeric/cli/test_weighting.py.
+"""
 
 from __future__ import annotations
-
-import json
 
 import numpy as np
 import pytest
@@ -10,7 +11,6 @@ import pytest
 from numeric.audit import WEIGHTING_MUTANTS, run_mutants
 from numeric.checks import tasks
 from numeric.checks._p1_reference import reference_schedule, squared_errors
-from numeric.cli import main
 from numeric.montecarlo import Estimate, mean_estimate, z_test
 
 SEED = 20250803
@@ -51,70 +51,6 @@ def test_monte_carlo_comparison_rejects_min_snr_in_eps_space_without_dividing() 
     wrong = _two_losses(rng, min_snr, min_snr)
     assert z_test(right, 0.0, 1e-4).passed
     assert not z_test(wrong, 0.0, 1e-4).passed
-
-
-def _check(capsys, *argv: str) -> tuple[int, dict]:
-    code = main(["weighting", "check", *argv, "--json"])
-    return code, json.loads(capsys.readouterr().out)
-
-
-@pytest.mark.parametrize(("expr", "space", "schedule", "name"), [
-    ("min(snr, 5)", "eps", "vp-cosine", "min-snr:5"),  # not divided by SNR
-    ("min(snr, 5)", "v", "vp-cosine", "min-snr:5"),  # not divided by SNR + 1
-    ("(sigma^2 + sigma_data^2)/(sigma*sigma_data)^2", "score", "edm", "edm"),  # unconverted
-])
-def test_check_refutes_the_classic_mistakes(capsys, expr, space, schedule, name) -> None:
-    code, verdict = _check(capsys, expr, "--space", space, "--schedule", schedule, "--as", name)
-    assert code == 1 and not verdict["same"]
-    assert verdict["numeric"]["factor_there"] is not None
-    assert verdict["numeric"]["worst_lambda"] is not None
-
-
-@pytest.mark.parametrize(("expr", "space", "schedule", "name"), [
-    ("min(snr, 5)/snr", "eps", "vp-cosine", "min-snr:5"),
-    ("min(snr, gamma)/(snr + 1)", "v", "vp-linear", "min-snr:5"),
-    ("sigma^2*(sigma^2 + sigma_data^2)/sigma_data^2", "score", "edm", "edm"),
-    ("1/(1 + exp(lam - b))", "lambda", "rectified-flow", "sigmoid:2"),
-    ("1", "lambda", "vp-cosine", "likelihood"),
-])
-def test_check_accepts_correct_conversions(capsys, expr, space, schedule, name) -> None:
-    code, verdict = _check(capsys, expr, "--space", space, "--schedule", schedule, "--as", name)
-    assert code == 0 and verdict["same"], verdict
-
-
-def test_up_to_constant(capsys) -> None:
-    code, verdict = _check(capsys, "7*sigma^2", "--space", "score", "--schedule", "ve",
-                           "--as", "ncsn", "--up-to-constant")
-    assert code == 0 and abs(verdict["constant"] - 7) < 1e-12
-    code, _ = _check(capsys, "7*sigma^2", "--space", "score", "--schedule", "ve", "--as", "ncsn")
-    assert code == 1
-
-
-@pytest.mark.parametrize("argv", [
-    ["check", "sigma^2", "--space", "nowhere", "--schedule", "ve", "--as", "ncsn"],
-    ["check", "sigma^2", "--space", "score", "--schedule", "vp", "--as", "ncsn"],
-    ["check", "os.system", "--space", "score", "--schedule", "ve", "--as", "ncsn"],
-    ["check", "sigma", "--space", "score", "--schedule", "ve", "--as", "p2:1"],
-    ["show", "unknown-weighting"],
-    ["plot", "edm", "--out", "figure.svg"],
-])
-def test_bad_input_exits_2(capsys, argv) -> None:
-    assert main(["weighting", *argv]) == 2
-    assert "error" in capsys.readouterr().err
-
-
-def test_show_list_and_plot(capsys, tmp_path) -> None:
-    assert main(["weighting", "list"]) == 0
-    listed = capsys.readouterr().out
-    assert "edm[:SIGMA_DATA:P_MEAN:P_STD]" in listed and "p2:K:GAMMA" in listed
-    assert main(["weighting", "show", "min-snr:5", "--space", "eps", "--schedule",
-                 "vp-cosine", "--json"]) == 0
-    shown = json.loads(capsys.readouterr().out)
-    assert shown["weight"] == "exp(-lam)*Min(5, exp(lam))"
-    out = tmp_path / "w.png"
-    assert main(["weighting", "plot", "edm", "ddpm", "--space", "eps", "--schedule", "edm",
-                 "--out", str(out)]) == 0
-    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_p1_is_a_claim_of_verify_after_c7() -> None:

@@ -1,7 +1,6 @@
-"""``dsmw data``: the optimal weighting of a data set (subparser and handler).
+"""``dsmw data``: the optimal weighting of a data set.
 
-Only :func:`add_data_parser` is called by :mod:`numeric.cli`; everything heavy is imported
-inside the handler so that ``dsmw --help`` stays instant.
+Everything heavy is imported inside :func:`run` so that ``dsmw --help`` stays instant.
 """
 
 from __future__ import annotations
@@ -10,9 +9,9 @@ import argparse
 import sys
 from typing import Any
 
-__all__ = ["add_data_parser"]
+from numeric.cli._app import EXIT_OK, check_jobs_budget
 
-EXIT_OK = 0
+__all__ = ["add_parser", "run"]
 
 
 def _components(text: str) -> int | tuple[int, int]:
@@ -42,7 +41,7 @@ def _sigmas(text: str) -> list[float]:
             "(e.g. geom:0.01:10:40)") from None
 
 
-def add_data_parser(sub: Any) -> argparse.ArgumentParser:
+def add_parser(sub: Any) -> argparse.ArgumentParser:
     """Register ``dsmw data`` on the subparsers ``sub`` of the main parser."""
     data = sub.add_parser(
         "data", help="the optimal weighting of a data set: E[W*] of a fitted Gaussian "
@@ -108,35 +107,35 @@ def add_data_parser(sub: Any) -> argparse.ArgumentParser:
     data.add_argument("--save", metavar="DIR", default=None,
                       help="write DIR/data-NAME.json and .png and regenerate DIR/data.md "
                       "(use --save notes for the published note)")
-    data.set_defaults(handler=_cmd_data)
+    data.set_defaults(handler=run)
     return data
 
 
-def _cmd_data(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> int:
+    """Fit the data set, compute its optimal weighting and print (plot, save) the report."""
     from pathlib import Path
 
-    from numeric._io import check_output_dir
-    from numeric._validation import InvalidArgumentError
+    from numeric._io import check_output_dir, strict_json
+    from numeric._validation import (
+        InvalidArgumentError,
+        check_order,
+        check_schedule,
+        check_seed,
+    )
+    from numeric.data._schedule import check_schedule_name, check_space_name
 
-    if args.seed < 0:
-        raise InvalidArgumentError("--seed", args.seed, "seeds are non-negative integers",
-                                   "pass e.g. --seed 0")
+    # The data library checks these only after loading and fitting: checked here, at the
+    # door, with the library's own checks, so that a bad value is refused at once.
+    check_seed(args.seed)
+    check_order(args.jobs, minimum=1, name="jobs")
+    check_jobs_budget(args.jobs)
+    if args.sigmas is not None:
+        check_schedule(args.sigmas, "sigmas")
+    check_schedule_name(args.schedule)
+    check_space_name(args.space)
     if not 0 < args.rel_se < 1:
         raise InvalidArgumentError("--rel-se", args.rel_se, "must lie in (0, 1)",
                                    "pass e.g. 0.01")
-    if args.sigmas is not None:
-        import numpy as np
-
-        levels = np.asarray(args.sigmas, dtype=np.float64)
-        if (levels.size == 0 or not np.all(np.isfinite(levels)) or np.any(levels <= 0)
-                or np.any(np.diff(levels) <= 0)):
-            raise InvalidArgumentError("--sigmas", args.sigmas, "expected distinct noise "
-                                       "levels > 0 in ascending order",
-                                       "pass e.g. --sigmas 0.1,1,3 or geom:0.01:10:40")
-    from numeric.data._schedule import check_schedule_name, check_space_name
-
-    check_schedule_name(args.schedule)
-    check_space_name(args.space)
     if args.levels is not None:
         if args.levels < 2:
             raise InvalidArgumentError("--levels", args.levels, "need at least 2 levels",
@@ -144,9 +143,6 @@ def _cmd_data(args: argparse.Namespace) -> int:
         if args.sigmas is not None:
             raise InvalidArgumentError("--levels", args.levels, "give either --levels or "
                                        "--sigmas", "drop one of them")
-    if args.jobs < 1:
-        raise InvalidArgumentError("--jobs", args.jobs, "need at least one worker",
-                                   "pass e.g. --jobs 2")
     if args.max_draws < 2:
         raise InvalidArgumentError("--max-draws", args.max_draws, "need at least 2 draws",
                                    "pass e.g. 65536")
@@ -159,15 +155,14 @@ def _cmd_data(args: argparse.Namespace) -> int:
     if args.save is not None:
         check_output_dir("--save", args.save)
     if args.plot is not None or args.save is not None:
-        from numeric.data._report import _pyplot
+        from numeric._io import pyplot
 
-        _pyplot("--plot" if args.plot is not None else "--save", args.plot or args.save)
+        pyplot("--plot" if args.plot is not None else "--save", args.plot or args.save)
     from numeric.data import (
         format_data_report,
         load_dataset,
         plot_report,
         save_report,
-        strict_json,
         timed_report,
     )
 
@@ -203,7 +198,7 @@ def _cmd_data(args: argparse.Namespace) -> int:
     if args.save is not None:
         written += save_report(report, args.save)
     if args.json:
-        print(strict_json(report))
+        print(strict_json(report, indent=1))
     else:
         print(format_data_report(report))
         for path in written:

@@ -20,12 +20,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import numeric.cli as cli
-from numeric.cli import main
+from numeric._io import strict_json
+from numeric.audit import MAX_REPETITIONS
+from numeric.cli import _app, _check, _derive_notes, main
 
 #: A hang detector, not a speed target: a call taking longer is a missing budget.
 CALL_SECONDS = 90
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def _strict_json(text: str):
@@ -134,7 +135,7 @@ def test_json_output_is_strict(capsys) -> None:
 
 
 def test_json_helper_maps_every_non_finite_number_to_null() -> None:
-    text = cli._json({"a": [float("nan"), 1.5, {"b": float("-inf")}], "c": (float("inf"),)})
+    text = strict_json({"a": [float("nan"), 1.5, {"b": float("-inf")}], "c": (float("inf"),)})
     assert _strict_json(text) == {"a": [None, 1.5, {"b": None}], "c": [None]}
 
 
@@ -248,16 +249,15 @@ def test_fuzzed_argument_lists_parse_and_validate_cleanly(command, rest, capsys,
                                                           monkeypatch) -> None:
     # The expensive work is replaced by a stub: this fuzzes parsing and validation, which
     # run before it. (The real handlers are exercised above and in test_cli.py.)
-    for handler in ("_cmd_verify", "_cmd_derive", "_cmd_study", "_cmd_reliability",
-                    "_cmd_check"):
-        monkeypatch.setattr(cli, handler, lambda args: 0)
+    for handler in ("_verify", "_derive_notes", "_study", "_reliability", "_check"):
+        monkeypatch.setattr(f"numeric.cli.{handler}.run", lambda args: 0)
     run([command, *rest], capsys)
 
 
 def test_internal_errors_are_one_line(capsys, monkeypatch) -> None:
     def broken(args):
         raise ZeroDivisionError("a bug")
-    monkeypatch.setattr(cli, "_cmd_check", broken)
+    monkeypatch.setattr("numeric.cli._check.run", broken)
     monkeypatch.delenv("DSMW_DEBUG", raising=False)
     code, _, err = run(["check", "m1"], capsys)
     assert code == 2 and "internal error" in err and "a bug" in err
@@ -273,8 +273,8 @@ def test_theory_note_states_the_budgets_in_force() -> None:
                    f"{uc.MAX_QUADRATURE_ORDER} for logistic",
                    f"${uc.MIN_NU:g} \\le \\nu \\le {uc.MAX_NU:g}$",
                    f"SymPy gets {uc.SYMBOLIC_SECONDS:g} s",
-                   f"a whole check {cli.CHECK_SECONDS:g} s",
-                   f"`dsmw derive --order` at most {cli.MAX_DERIVE_ORDER}",
-                   f"`dsmw verify --jobs` at most {cli.MAX_JOBS}",
-                   f"`dsmw reliability --repetitions` at most {cli.MAX_REPETITIONS}"):
+                   f"a whole check {_check.CHECK_SECONDS:g} s",
+                   f"`dsmw derive --order` at most {_derive_notes.MAX_DERIVE_ORDER}",
+                   f"`dsmw verify --jobs` at most {_app.MAX_JOBS}",
+                   f"`dsmw reliability --repetitions` at most {MAX_REPETITIONS}"):
         assert stated in text, stated

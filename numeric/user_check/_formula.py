@@ -1,4 +1,4 @@
-"""``dsmw check``: verify a user's own formula for the conditional mean, covariance or weight.
+"""A user's own formula for the conditional mean, covariance or weight (``dsmw check``).
 
 The formula is untrusted text in the vocabulary ``sigma``, ``m1``, ``m2``, ...
 (``m_k = p_sigma^(k)/p_sigma`` at ``x~``), ``s`` (= ``m1``, the score) and ``h``
@@ -37,14 +37,16 @@ import numpy as np
 import sympy as sp
 
 import derive
-from numeric._budget import BudgetExceededError, time_budget
+from numeric._budget import BudgetExceededError
 from numeric._validation import InvalidArgumentError, check_order, check_seed
 from numeric.examples import random_mixture
 from numeric.mixture import GaussianMixture
 from numeric.moments import conditional_covariance, conditional_mean
 from numeric.quadrature import noise_functions, quadrature_moments
+from numeric.user_check._symbolic import compare
 
-__all__ = ["QUANTITIES", "FormulaVerdict", "check_formula"]
+__all__ = ["QUANTITIES", "FormulaVerdict", "check_formula", "check_noise", "check_order_budget",
+           "format_verdict"]
 
 QUANTITIES = ("mean", "covariance", "weight")
 #: Relative tolerance (with a scale floor) of the numeric comparison.
@@ -142,23 +144,8 @@ def _symbolic(expr: sp.Expr, derived: sp.Expr | None) -> str:
     """``proved``, ``disproved`` or ``undecided (why)``; see the module docstring."""
     if derived is None:
         return "not attempted (no closed form in m_k for this noise)"
-    try:
-        with time_budget(SYMBOLIC_SECONDS, "the symbolic comparison"):
-            numerator, _ = sp.fraction(sp.together(expr - derived))
-            numerator = sp.expand(numerator)
-            if numerator == 0:
-                return "proved"
-            symbols = sorted(numerator.free_symbols, key=lambda v: v.name)
-            exact = not numerator.has(sp.Float)
-            if exact and numerator.is_polynomial(*symbols):
-                return "disproved"
-            if sp.simplify(numerator) == 0:
-                return "proved"
-    except BudgetExceededError:
-        return f"undecided (SymPy ran out of its {SYMBOLIC_SECONDS:g} s budget)"
-    if not exact:
-        return "undecided (floating-point coefficients)"
-    return "undecided (SymPy could not reduce the difference to zero)"
+    result = compare(expr, derived, seconds=SYMBOLIC_SECONDS)
+    return result.outcome if result.outcome != "undecided" else f"undecided ({result.reason})"
 
 
 def _scale(quantity: str, n: int, sigma: float) -> float:

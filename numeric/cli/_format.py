@@ -1,10 +1,14 @@
-"""Plain-text rendering of check reports (the only place ``numeric`` formats text)."""
+"""Plain-text rendering of the reports ``dsmw`` prints: verify, the mutants and the
+weighting zoo (the other reports format themselves next to their data)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from numeric.checks import Check, VerifyReport
 
-__all__ = ["format_check", "format_mutant_report", "format_verify_report"]
+__all__ = ["format_check", "format_mutant_report", "format_verify_report",
+           "format_weighting_list", "format_weighting_show"]
 
 
 def _fmt(x: float) -> str:
@@ -58,4 +62,44 @@ def format_mutant_report(results, seed: int) -> str:
     lines.append("")
     lines.append(f"{caught} of {len(results)} mutants caught (quick checks, seed {seed}); "
                  "a check that crashed never counts as catching a mutant")
+    return "\n".join(lines)
+
+
+def _usage(record) -> str:
+    from derive.weightings import _usage as usage
+
+    return usage(record)
+
+
+def format_weighting_list() -> str:
+    """One line per weighting: usage, native space and formula, parameters, density."""
+    import sympy as sp
+
+    import derive
+
+    lines = [f"{'name':<34} {'space':<9} {'native weight':<30} parameters (default)"]
+    for w in derive.weightings():
+        params = ", ".join(f"{s.name}" + (f"={d}" if d is not None else " (required)")
+                           for s, d in w.parameters) or "-"
+        lines.append(f"{_usage(w):<34} {w.space:<9} {sp.sstr(w.native):<30} {params}")
+        lines.append(f"{'':<34} sampling: {w.density.text}; {w.paper}")
+    return "\n".join(lines)
+
+
+def format_weighting_show(shown: dict[str, Any]) -> str:
+    """What :func:`numeric.weighting_views.show_weighting` returned, as text."""
+    d = shown["schedule_definition"]
+    lines = [f"{shown['title']} ({shown['name']}): native space {shown['native_space']}, "
+             f"weight {shown['native']}",
+             f"  parameters: {shown['parameters'] or '-'}; sampling: {shown['sampling']}",
+             f"  source: {shown['paper']}; {shown['code']}",
+             f"schedule {shown['schedule']}: alpha = {d['alpha']}, sigma = {d['sigma']}, "
+             f"t in [{d['t_range'][0]}, {d['t_range'][1]}]",
+             f"weight of the {shown['space']} loss, in {shown['variable']}:",
+             f"  {shown['weight']}", f"  LaTeX: {shown['weight_latex']}"]
+    if shown["general_schedule"] is not None:
+        lines.append(f"  any schedule (alpha, sigma): {shown['general_schedule']}")
+    lines += [f"density form W = p(t) w k |dt/dlambda|, in {shown['density_form_variable']}"
+              + (f" (lambda = {d['lambda']})" if shown["density_form_variable"] == "t" else "")
+              + ":", f"  {shown['density_form']}", f"  LaTeX: {shown['density_form_latex']}"]
     return "\n".join(lines)

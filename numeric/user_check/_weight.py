@@ -1,0 +1,206 @@
+"""A user's weight, written in one space on one schedule: is it the named weighting?
+(``dsmw weighting check``; public as :func:`numeric.check_weight`.)
+
+Formulas come from :mod:`derive` (the zoo records, ``k_X``, the density form). The weight
+is judged symbolically first (SymPy on the schedule, as a function of ``t``), then
+numerically over a grid of ``lambda``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from numeric.user_check._symbolic import SYMPY_FAILURES, compare
+
+__all__ = ["NUMERIC_TOLERANCE", "WeightCheck", "check_weight", "display_variable",
+           "format_weight_check"]
+
+#: Largest relative difference over the lambda grid that still counts as the same weight.
+NUMERIC_TOLERANCE = 1e-9
+_GRID = 401
+
+
+@dataclass(frozen=True)
+class WeightCheck:
+    """Verdict of :func:`check_weight`."""
+
+    expression: str
+    parsed: str
+    name: str
+    space: str
+    schedule: str
+    reference: str
+    up_to_constant: bool
+    symbolic: str
+    constant: float | None
+    max_relative_difference: float
+    worst_lambda: float | None
+    worst_t: float | None
+    worst_factor: float | None
+    levels: int
+
+    @property
+    def same(self) -> bool:
+        return self.max_relative_difference <= NUMERIC_TOLERANCE
+
+    def to_dict(self) -> dict[str, Any]:
+        def finite(x: float | None) -> float | None:
+            return None if x is None or not math.isfinite(x) else x
+
+        return {"expression": self.expression, "parsed": self.parsed, "as": self.name,
+                "space": self.space, "schedule": self.schedule, "reference": self.reference,
+                "up_to_constant": self.up_to_constant, "symbolic": self.symbolic,
+                "constant": finite(self.constant),
+                "numeric": {"levels": self.levels, "tolerance": NUMERIC_TOLERANCE,
+                            "max_relative_difference": finite(self.max_relative_difference),
+                            "worst_lambda": finite(self.worst_lambda),
+                            "worst_t": finite(self.worst_t),
+                            "factor_there": finite(self.worst_factor)},
+                "same": self.same}
+
+
+def _vocabulary(record) -> dict[str, Any]:
+
+    from derive.weightings import VOCABULARY
+
+    return {**VOCABULARY, **{s.name: s for s, _ in record.parameters}}
+
+
+def check_weight(expression: str, space: str, schedule: str, name: str,
+                 up_to_constant: bool = False) -> WeightCheck:
+    """Is ``expression``, a weight of the ``space`` loss on ``schedule``, the weighting
+    ``name``? (``space="lambda"``: a density form.)
+
+    Parameters
+    ----------
+    expression
+        The weight, in ``sigma``, ``alpha``, ``snr``, ``lam``, ``t``, ``sigma_data`` and
+        the weighting's parameters (``min``/``max`` allowed).
+    space
+        The loss space it weights (``score``, ``eps``, ``x0``, ``v``, ``velocity``, ``F``)
+        or ``lambda`` (a density form).
+    schedule
+        The noise schedule (``ve``, ``vp-linear``, ``vp-cosine``, ``rectified-flow``,
+        ``edm``).
+    name
+        The named weighting, with optional parameters (e.g. ``"min-snr:5"``).
+    up_to_constant
+        Accept a positive constant factor.
+
+    Returns
+    -------
+    WeightCheck
+        SymPy's verdict and the numeric comparison over :data:`_GRID` levels of
+        ``lambda``; ``.same`` is the verdict.
+
+    Examples
+    --------
+    >>> check_weight("min(snr, gamma)/snr", "eps", "vp-cosine", "min-snr:5").same
+    True
+    >>> v = check_weight("min(snr, gamma)", "eps", "vp-cosine", "min-snr:5")
+    >>> v.same, v.worst_factor > 1
+    (False, True)
+    """
+    import sympy as sp
+
+    import derive
+    from derive import spaces
+    from numeric.weighting_eval import (
+        _bind_by_name,
+        _check_schedule,
+        _check_space,
+        _function_of_t,
+        level_grid,
+        schedule_parameters,
+    )
+
+    record, values = derive.parse_weighting_name(name)
+    _check_space(space)
+    _check_schedule(schedule)
+    vocabulary = _vocabulary(record)
+    described = ", ".join(vocabulary)
+    parsed = derive.parse_expression(expression.replace("min(", "Min(").replace(
+        "max(", "Max("), {**vocabulary, "Min": sp.Min, "Max": sp.Max}, argument="EXPR",
+        names=described + ", min, max")
+    sched = derive.schedule(schedule)
+    bound = {**schedule_parameters(schedule), **values, "sigma_data": values.get(
+        "sigma_data", sp.Rational(1, 2))}
+    ratio_of_snr = spaces.alpha**2 / derive.sigma**2
+    user = parsed.subs({spaces.snr: ratio_of_snr, spaces.lam: sp.log(ratio_of_snr)})
+    user = sched.at(user)
+    user = _bind_by_name(user, bound)
+    if space == "lambda":
+        reference = record.density_form(schedule, variable="t", values=bound, simplify=False)
+    else:
+        reference = record.in_space(space, schedule, variable="t", values=bound,
+                                    simplify=False)
+    reference = _bind_by_name(reference, bound)
+    symbolic, constant = _symbolic(user, reference, up_to_constant)
+    t, lam = level_grid(schedule, _GRID)
+    got = _function_of_t(user, schedule, bound)(t)
+    expected = _function_of_t(reference, schedule, bound)(t)
+    with np.errstate(all="ignore"):
+        factor = got / expected
+    ok = np.isfinite(factor) & (expected != 0)
+    if not np.any(ok):
+        difference, worst = math.inf, 0
+    else:
+        scale = float(np.median(factor[ok])) if up_to_constant else 1.0
+        if up_to_constant and not scale > 0:
+            scale = math.nan
+        gap = np.where(ok, np.abs(factor / scale - 1.0), np.inf)
+        worst = int(np.argmax(gap))
+        difference = float(gap[worst]) if math.isfinite(scale) else math.inf
+        if up_to_constant and constant is None and difference <= NUMERIC_TOLERANCE:
+            constant = scale
+    return WeightCheck(expression, sp.sstr(parsed), name, space, schedule,
+                       sp.sstr(_tidy_reference(record, space, schedule, bound)),
+                       up_to_constant, symbolic, constant, difference,
+                       float(lam[worst]), float(t[worst]),
+                       float(factor[worst]) if ok[worst] else math.nan, len(t))
+
+
+def display_variable(schedule: str) -> str:
+    """The variable a weight on ``schedule`` is shown in: sigma (ve, edm), t (vp-linear) or
+    lambda."""
+    return {"ve": "sigma", "edm": "sigma", "vp-linear": "t"}.get(schedule, "lambda")
+
+
+def _tidy_reference(record, space: str, schedule: str, values) -> Any:
+    if space == "lambda":
+        return record.density_form(schedule, variable="t" if schedule == "vp-linear"
+                                   else "lambda", values=values)
+    return record.in_space(space, schedule, variable=display_variable(schedule),
+                           values=values)
+
+
+def _symbolic(user: Any, reference: Any, up_to_constant: bool) -> tuple[str, float | None]:
+    """``proved`` when SymPy reduces the difference (or, up to a constant, the ratio's
+    derivative in ``t``) to zero; ``not proved`` otherwise (the numeric comparison decides)."""
+    from derive.spaces import time
+
+    result = compare(user, reference, up_to_constant=up_to_constant, variable=time,
+                     catch=SYMPY_FAILURES)
+    if result.outcome == "failed":
+        return "not attempted (SymPy failed)", None
+    return ("proved", result.constant) if result.outcome == "proved" else ("not proved", None)
+
+
+def format_weight_check(v: WeightCheck) -> str:
+    """Human-readable report of a :class:`WeightCheck`."""
+    lines = [f"your weight   {v.parsed}   ({v.space} loss, schedule {v.schedule})",
+             f"{v.name:<13} {v.reference}",
+             f"symbolic      {v.symbolic}" + (f" (constant factor {v.constant:.6g})"
+                                              if v.constant is not None else ""),
+             f"numeric       max relative difference {v.max_relative_difference:.3g} over "
+             f"{v.levels} levels (tolerance {NUMERIC_TOLERANCE:g})"]
+    if not v.same:
+        lines.append(f"              largest at lambda = {v.worst_lambda:.4g} "
+                     f"(t = {v.worst_t:.4g}): yours / {v.name} = {v.worst_factor:.6g}")
+    lines.append("SAME" + (" up to a constant" if v.up_to_constant else "") if v.same
+                 else "DIFFERENT")
+    return "\n".join(lines)

@@ -16,7 +16,7 @@ from functools import cache
 import sympy as sp
 
 from derive._cache import disk_cached
-from derive._validation import InvalidArgumentError
+from derive._errors import InvalidArgumentError
 from derive.symbols import E, nu, u
 
 __all__ = ["NOISE_FAMILIES", "NoiseFamily", "custom_noise", "noise_family"]

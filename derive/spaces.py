@@ -26,7 +26,7 @@ from functools import cache
 
 import sympy as sp
 
-from derive._validation import InvalidArgumentError
+from derive._errors import InvalidArgumentError
 from derive.claim import Step, confirm, define
 from derive.symbols import sigma, sigma_data
 

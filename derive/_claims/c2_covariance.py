@@ -14,7 +14,8 @@ from functools import cache
 import sympy as sp
 
 from derive._cache import disk_cached
-from derive._validation import InvalidArgumentError, check_order
+from derive._errors import InvalidArgumentError
+from derive._validation import check_order
 from derive.claim import ANY, Claim, Step, confirm, define
 from derive.hermite import hermite_e, square_linearisation
 from derive.symbols import E, h, m, ratio_symbols, sigma, x, x_tilde

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from derive import spaces
+import derive.spaces as spaces
 from derive.weightings import weighting_derivation, weightings
 
 __all__ = ["FIGURE", "FIGURE_COMMAND", "latex", "render_weightings_note"]
@@ -41,7 +41,7 @@ def _m(expr: sp.Basic) -> str:
 
 def _status_line() -> str:
     """P1's proof status, computed from the steps listed under *Derivation* below."""
-    from derive import claim
+    from derive._claims._registry import claim
 
     p1 = claim("P1")
     counts = {k: sum(step.status == k for step in p1.steps) for k in ("confirmed", "refuted",

@@ -24,7 +24,6 @@ __all__ = [
     "VOCABULARY",
     "SamplingDensity",
     "Weighting",
-    "leading_term",
     "optimal_weight_in_space",
     "parse_weighting_name",
     "weighting",
@@ -123,7 +122,7 @@ class Weighting:
     @property
     def leading(self) -> sp.Expr:
         """Leading term of :attr:`score_space` as ``sigma -> 0``."""
-        return leading_term(self.score_space)
+        return _leading_term(self.score_space)
 
     def in_space(self, space: str, schedule: str = "ve", variable: str = "auto",
                  values: dict[str, float] | None = None, simplify: bool = True) -> sp.Expr:
@@ -173,12 +172,12 @@ def _bind(expr: sp.Expr, values: dict[str, float] | None) -> sp.Expr:
     return expr.subs(table)
 
 
-def leading_term(expr: sp.Expr) -> sp.Expr:
+def _leading_term(expr: sp.Expr) -> sp.Expr:
     """Leading term of ``expr`` as ``sigma -> 0+``.
 
     Examples
     --------
-    >>> leading_term(sigma**2 + sigma**4)
+    >>> _leading_term(sigma**2 + sigma**4)
     sigma**2
     """
     def small_sigma_branch(e: sp.Min) -> sp.Expr:

@@ -8,61 +8,19 @@ computed from its steps. The derivations do no I/O; the one exception is the
 on-disk cache of :func:`claims` and of the slow derivations (``derive/_cache.py``:
 keyed by the source of ``derive/`` and the SymPy version; ``DSMW_CACHE_DIR`` moves it,
 ``DSMW_NO_CACHE=1`` disables it).
+
+The package is a lazy facade (PEP 562): ``import derive`` imports no SymPy; a name is
+imported from the submodule that defines it on first use and then kept in this module's
+globals, so ``setattr(derive, name, wrong)`` (the mutants of :mod:`numeric`) replaces it
+and ``getattr(derive, name)`` reads the replacement. :mod:`derive._errors` (the shared
+:class:`InvalidArgumentError`) imports nothing heavy.
 """
 
-from derive._claims.c1_mean import conditional_mean, derive_c1, gaussian_target, target
-from derive._claims.c2_covariance import (
-    conditional_covariance,
-    conditional_covariance_matrix,
-    curvature_in_ratios,
-    derive_c2,
-)
-from derive._claims.c3_optimal import (
-    derive_c3,
-    lagrange_gap,
-    optimal_sandwich,
-    optimal_weight,
-    sandwich_covariance,
-)
-from derive._claims.c4_taylor import (
-    derive_c4,
-    expected_trace_expansion,
-    expected_weight_expansion,
-    heuristic_weight,
-    taylor_coefficients,
-    taylor_expansion,
-    weight_excess,
-)
-from derive._claims.c5_expected import (
-    derive_c5,
-    expected_covariance,
-    fisher_information_of_noise,
-)
-from derive._claims.c6_jensen import derive_c6, jensen_gap
-from derive._claims.c7_edm import derive_c7, gaussian_data_optimal_weight
-from derive._validation import DerivationError, InvalidArgumentError
-from derive.claim import Claim, Step
-from derive.hermite import hermite_e, square_linearisation
-from derive.noise import NoiseFamily, custom_noise, noise_family
-from derive.parsing import parse_expression
-from derive.spaces import (
-    SCHEDULES,
-    SPACES,
-    Schedule,
-    conversion_factor,
-    convert,
-    schedule,
-    schedule_conversion_factor,
-)
-from derive.symbols import E, h, m, ratio_symbols, s, sigma
-from derive.weightings import (
-    SamplingDensity,
-    Weighting,
-    optimal_weight_in_space,
-    parse_weighting_name,
-    weighting,
-    weightings,
-)
+from __future__ import annotations
+
+import importlib
+import types
+from typing import Any
 
 __all__ = [
     "SCHEDULES",
@@ -125,60 +83,120 @@ __all__ = [
     "weightings",
 ]
 
+#: Where each public name is defined: name -> submodule.
+_SOURCES = {
+    "CLAIM_IDS": "derive._claims._registry",
+    "PROOF_IDS": "derive._claims._registry",
+    "claim": "derive._claims._registry",
+    "claims": "derive._claims._registry",
+    "conditional_mean": "derive._claims.c1_mean",
+    "derive_c1": "derive._claims.c1_mean",
+    "gaussian_target": "derive._claims.c1_mean",
+    "target": "derive._claims.c1_mean",
+    "conditional_covariance": "derive._claims.c2_covariance",
+    "conditional_covariance_matrix": "derive._claims.c2_covariance",
+    "curvature_in_ratios": "derive._claims.c2_covariance",
+    "derive_c2": "derive._claims.c2_covariance",
+    "derive_c3": "derive._claims.c3_optimal",
+    "lagrange_gap": "derive._claims.c3_optimal",
+    "optimal_sandwich": "derive._claims.c3_optimal",
+    "optimal_weight": "derive._claims.c3_optimal",
+    "sandwich_covariance": "derive._claims.c3_optimal",
+    "derive_c4": "derive._claims.c4_taylor",
+    "expected_trace_expansion": "derive._claims.c4_taylor",
+    "expected_weight_expansion": "derive._claims.c4_taylor",
+    "heuristic_weight": "derive._claims.c4_taylor",
+    "taylor_coefficients": "derive._claims.c4_taylor",
+    "taylor_expansion": "derive._claims.c4_taylor",
+    "weight_excess": "derive._claims.c4_taylor",
+    "derive_c5": "derive._claims.c5_expected",
+    "expected_covariance": "derive._claims.c5_expected",
+    "fisher_information_of_noise": "derive._claims.c5_expected",
+    "derive_c6": "derive._claims.c6_jensen",
+    "jensen_gap": "derive._claims.c6_jensen",
+    "derive_c7": "derive._claims.c7_edm",
+    "gaussian_data_optimal_weight": "derive._claims.c7_edm",
+    "DerivationError": "derive._errors",
+    "InvalidArgumentError": "derive._errors",
+    "Claim": "derive.claim",
+    "Step": "derive.claim",
+    "hermite_e": "derive.hermite",
+    "square_linearisation": "derive.hermite",
+    "NoiseFamily": "derive.noise",
+    "custom_noise": "derive.noise",
+    "noise_family": "derive.noise",
+    "parse_expression": "derive.parsing",
+    "SCHEDULES": "derive.spaces",
+    "SPACES": "derive.spaces",
+    "Schedule": "derive.spaces",
+    "conversion_factor": "derive.spaces",
+    "convert": "derive.spaces",
+    "schedule": "derive.spaces",
+    "schedule_conversion_factor": "derive.spaces",
+    "E": "derive.symbols",
+    "h": "derive.symbols",
+    "m": "derive.symbols",
+    "ratio_symbols": "derive.symbols",
+    "s": "derive.symbols",
+    "sigma": "derive.symbols",
+    "SamplingDensity": "derive.weightings",
+    "Weighting": "derive.weightings",
+    "optimal_weight_in_space": "derive.weightings",
+    "parse_weighting_name": "derive.weightings",
+    "weighting": "derive.weightings",
+    "weightings": "derive.weightings",
+}
 
-CLAIM_IDS = ("C1", "C2", "C3", "C4", "C5", "C6", "C7")
-#: Every id :func:`claim` knows: C1-C7 and P1 (the parameterisations, noted in weightings.md).
-PROOF_IDS = (*CLAIM_IDS, "P1")
 
-
-def _derive_all(top: int) -> tuple[Claim, ...]:
-    return (derive_c1(top), derive_c2(top), derive_c3(), derive_c4(top), derive_c5(top),
-            derive_c6(), derive_c7())
-
-
-def claims(max_order: int = 4) -> tuple[Claim, ...]:
-    """Every claim C1–C7 as a frozen :class:`Claim` (orders ``1..max_order`` where relevant).
-
-    Cached on disk (see ``derive/_cache.py``: keyed by the source of ``derive/``, the SymPy
-    version and ``max_order``; ``DSMW_NO_CACHE=1`` disables it).
-    """
-    from derive._cache import cached
-    from derive._validation import check_order
-
-    top = check_order(max_order, name="max_order")
-    return cached(f"claims-{top}", lambda: _derive_all(top))
-
-
-def claim(cid: str, max_order: int = 4) -> Claim:
-    """One claim by id (``"C1"`` .. ``"C7"``, or ``"P1"``, the parameterisations), cached
-    on disk like :func:`claims`.
+def __getattr__(name: str) -> Any:
+    """Import ``name`` from its submodule on first use, then keep it in the globals.
 
     Parameters
     ----------
-    cid : str
-        Claim id, case-insensitive.
-    max_order : int, default 4
-        Highest order of the order-n derivations.
+    name : str
+        A name of :data:`__all__` or a submodule of :mod:`derive` (e.g. ``"spaces"``).
 
     Returns
     -------
-    Claim
-        With computed ``status``, ``instances`` and ``refuted_steps``.
+    object
+        The attribute (or submodule).
 
-    Examples
-    --------
-    >>> claim("C6").status
-    'proved'
+    Raises
+    ------
+    AttributeError
+        For any other name.
     """
-    from derive._validation import InvalidArgumentError
+    source = _SOURCES.get(name)
+    if source is not None:
+        value = getattr(importlib.import_module(source), name)
+    elif not name.startswith("__"):
+        try:
+            value = importlib.import_module(f"{__name__}.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{__name__}.{name}":
+                raise
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value
+    return value
 
-    key = str(cid).strip().upper()
-    if key == "P1":  # the parameterisations: its own note is weightings.md
-        from derive._cache import cached
-        from derive._claims.p1_spaces import derive_p1
 
-        return cached("claim-P1", derive_p1)
-    if key not in CLAIM_IDS:
-        raise InvalidArgumentError("cid", cid, "not a derived claim",
-                                   f"pass one of {', '.join(PROOF_IDS)}")
-    return claims(max_order)[CLAIM_IDS.index(key)]
+def __dir__() -> list[str]:
+    """The public names, the submodules loaded so far and the module's own globals."""
+    return sorted(set(globals()) | set(__all__))
+
+
+class _Facade(types.ModuleType):
+    """The module type of :mod:`derive`: keeps a public name bound to its value when the
+    import system binds a submodule of the same name (``derive.claim``, the module, vs.
+    :func:`derive.claim`, the function; likewise ``weightings``)."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if isinstance(value, types.ModuleType) and name in _SOURCES and (
+                value.__name__ == f"{__name__}.{name}"):
+            return  # the submodule stays in sys.modules; the name resolves lazily
+        super().__setattr__(name, value)
+
+
+__import__("sys").modules[__name__].__class__ = _Facade

@@ -29,14 +29,14 @@ from typing import TypeVar
 
 import sympy as sp
 
-__all__ = ["cache_dir", "cache_enabled", "cached", "disk_cached", "source_key"]
+__all__ = ["cache_dir", "cached", "disk_cached", "source_key"]
 
 T = TypeVar("T")
 _PACKAGE = Path(__file__).resolve().parent
 _memory: dict[str, object] = {}
 
 
-def cache_enabled() -> bool:
+def _cache_enabled() -> bool:
     """``False`` when ``DSMW_NO_CACHE`` is set to anything but ``""`` or ``"0"``."""
     return os.environ.get("DSMW_NO_CACHE", "") in ("", "0")
 
@@ -66,7 +66,7 @@ def source_key() -> str:
 
 def cached(name: str, build: Callable[[], T]) -> T:
     """``build()``, through the in-process memo and the disk cache when enabled."""
-    if not cache_enabled():
+    if not _cache_enabled():
         return build()
     key = f"{name}-{source_key()}"
     if key in _memory:
@@ -92,7 +92,7 @@ def disk_cached(function: Callable[..., T]) -> Callable[..., T]:
 
     @functools.wraps(function)
     def wrapper(*args: object, **kwargs: object) -> T:
-        if not cache_enabled():
+        if not _cache_enabled():
             return function(*args, **kwargs)
         arguments = repr((args, sorted(kwargs.items())))
         digest = hashlib.sha256(arguments.encode()).hexdigest()[:16]

@@ -1,4 +1,4 @@
-"""Every argument check of :mod:`derive`, and its exceptions.
+"""Every argument check of :mod:`derive`; its exceptions live in :mod:`derive._errors`.
 
 Messages name the argument, show the value and say the fix, like
 :mod:`numeric._validation`, so the CLI prints them as they are (exit 2).
@@ -8,22 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from derive._errors import DerivationError, InvalidArgumentError
+
 __all__ = ["DerivationError", "InvalidArgumentError", "check_order", "check_terms"]
-
-
-class InvalidArgumentError(ValueError):
-    """A bad argument to a derivation: names it, shows its value and says the fix."""
-
-    def __init__(self, name: str, value: Any, problem: str, fix: str) -> None:
-        self.name, self.value, self.problem, self.fix = name, value, problem, fix
-        text = repr(value)
-        if len(text) > 120:
-            text = text[:117] + "..."
-        super().__init__(f"invalid {name}={text}: {problem}; {fix}")
-
-
-class DerivationError(RuntimeError):
-    """SymPy could not confirm a step that must hold: a bug, never a user error."""
 
 
 def check_order(order: Any, name: str = "order", minimum: int = 1) -> int:

@@ -26,9 +26,9 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-__all__ = ["STEP_STATUSES", "Claim", "Step", "assume", "confirm", "confirm_sign", "define"]
+__all__ = ["Claim", "Step", "assume", "confirm", "confirm_sign", "define"]
 
-STEP_STATUSES = ("confirmed", "refuted", "unconfirmed", "definition", "assumption")
+_STEP_STATUSES = ("confirmed", "refuted", "unconfirmed", "definition", "assumption")
 ANY = "any"
 """Instance value of a step that establishes a parameter in full generality."""
 
@@ -49,8 +49,8 @@ class Step:
     detail: str = ""
 
     def __post_init__(self) -> None:
-        if self.status not in STEP_STATUSES:
-            raise ValueError(f"unknown step status {self.status!r}; one of {STEP_STATUSES}")
+        if self.status not in _STEP_STATUSES:
+            raise ValueError(f"unknown step status {self.status!r}; one of {_STEP_STATUSES}")
 
     @property
     def confirmed(self) -> bool | None:

@@ -16,10 +16,10 @@ from functools import cache
 import sympy as sp
 
 from derive._cache import disk_cached
-from derive._validation import InvalidArgumentError
+from derive._errors import InvalidArgumentError
 from derive.symbols import E, nu, u
 
-__all__ = ["NOISE_FAMILIES", "NoiseFamily", "custom_noise", "noise_family"]
+__all__ = ["NoiseFamily", "custom_noise", "noise_family"]
 
 _w = sp.Symbol("w", positive=True)
 
@@ -138,7 +138,7 @@ def _student_t(dof: sp.Expr = nu) -> NoiseFamily:
     return NoiseFamily(name, density, params, symmetric=True, substitution_scale=dof)
 
 
-NOISE_FAMILIES = {"gaussian": _gaussian, "logistic": _logistic, "student_t": _student_t}
+_NOISE_FAMILIES = {"gaussian": _gaussian, "logistic": _logistic, "student_t": _student_t}
 
 
 @cache
@@ -153,12 +153,12 @@ def noise_family(spec: str = "gaussian") -> NoiseFamily:
     True
     """
     name, _, arg = str(spec).strip().partition(":")
-    if name not in NOISE_FAMILIES:
+    if name not in _NOISE_FAMILIES:
         raise InvalidArgumentError("noise", spec, "unknown noise family",
-                                   f"choose one of {', '.join(NOISE_FAMILIES)} "
+                                   f"choose one of {', '.join(_NOISE_FAMILIES)} "
                                    "(student_t:NU for fixed degrees of freedom)")
     if not arg:
-        return NOISE_FAMILIES[name]()
+        return _NOISE_FAMILIES[name]()
     if name != "student_t":
         raise InvalidArgumentError("noise", spec, f"{name} takes no parameter",
                                    f"write just '{name}'")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from derive import claims
+from derive._claims._registry import claims
 from derive.render import render_claim, render_index
 from derive.render_weightings import render_weightings_note
 from derive.theory import theory_note

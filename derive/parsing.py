@@ -38,7 +38,7 @@ from sympy.parsing.sympy_parser import (
     stringify_expr,
 )
 
-from derive._validation import InvalidArgumentError
+from derive._errors import InvalidArgumentError
 
 __all__ = ["FUNCTIONS", "MAX_DEPTH", "MAX_EXPONENT", "MAX_FACTORIAL", "MAX_INTEGER_DIGITS",
            "MAX_LENGTH", "parse_expression"]
@@ -89,7 +89,7 @@ def parse_expression(
     >>> parse_expression("__import__('os')", {"sigma": sigma})
     Traceback (most recent call last):
     ...
-    derive._validation.InvalidArgumentError: invalid expression="__import__('os')": ...
+    derive._errors.InvalidArgumentError: invalid expression="__import__('os')": ...
     """
     if not isinstance(text, str):
         raise _refuse(repr(text), "not a string", "pass the formula as text", argument)

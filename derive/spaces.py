@@ -26,7 +26,7 @@ from functools import cache
 
 import sympy as sp
 
-from derive._validation import InvalidArgumentError
+from derive._errors import InvalidArgumentError
 from derive.claim import Step, confirm, define
 from derive.symbols import sigma, sigma_data
 
@@ -40,9 +40,7 @@ __all__ = [
     "conversion_factor",
     "convert",
     "density_form",
-    "edm_preconditioning",
     "lam",
-    "log_snr",
     "schedule",
     "schedule_conversion_factor",
     "sigma_dot",
@@ -101,7 +99,7 @@ def snr_definition() -> sp.Expr:
 
 
 @_cached
-def edm_preconditioning() -> tuple[sp.Expr, sp.Expr, tuple[Step, ...]]:
+def _edm_preconditioning() -> tuple[sp.Expr, sp.Expr, tuple[Step, ...]]:
     """EDM's ``c_skip`` and ``c_out`` at EDM noise level ``sigma`` (``alpha = 1``), derived.
 
     Karras et al. (2022, appendix B.6) choose ``c_skip`` to minimise the variance of the
@@ -139,7 +137,7 @@ def edm_preconditioning() -> tuple[sp.Expr, sp.Expr, tuple[Step, ...]]:
 
 def _targets() -> dict[str, sp.Expr]:
     """Each space's regression target as a function of ``(x0, eps, x_t)`` and ``t``."""
-    c_skip, c_out, _ = edm_preconditioning()
+    c_skip, c_out, _ = _edm_preconditioning()
     edm_level = _sigma_t / _alpha_t  # EDM's sigma of the rescaled input x_t/alpha
     return {
         "score": -_eps / _sigma_t,
@@ -212,7 +210,7 @@ def convert(weight: sp.Expr, source: str, target: str) -> sp.Expr:
     return weight * conversion_factor(source) / conversion_factor(target)
 
 
-def log_snr(alpha_of_t: sp.Expr, sigma_of_t: sp.Expr) -> sp.Expr:
+def _log_snr(alpha_of_t: sp.Expr, sigma_of_t: sp.Expr) -> sp.Expr:
     """``lambda(t) = log(alpha^2/sigma^2)`` of a schedule (through :func:`snr_definition`)."""
     return sp.expand_log(sp.log(snr_definition().subs({alpha: alpha_of_t, sigma: sigma_of_t},
                                                        simultaneous=True)), force=True)
@@ -238,7 +236,7 @@ class Schedule:
     @property
     def lam(self) -> sp.Expr:
         """``lambda(t)``."""
-        return log_snr(self.alpha, self.sigma)
+        return _log_snr(self.alpha, self.sigma)
 
     @property
     def defaults(self) -> dict[sp.Symbol, sp.Expr]:
@@ -388,7 +386,7 @@ def space_derivation() -> tuple[Step, ...]:
     """
     steps: list[Step] = [define("SNR = alpha^2/sigma^2, lambda = log SNR",
                                 sp.Eq(snr, snr_definition()))]
-    _, _, edm_steps = edm_preconditioning()
+    _, _, edm_steps = _edm_preconditioning()
     steps += edm_steps
     for space in SPACES:
         error, _ = _error_coefficient(space)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from derive import parsing
+import derive.parsing as parsing
 from derive._claims.c1_mean import conditional_mean, gaussian_target
 from derive._claims.c2_covariance import conditional_covariance, curvature_in_ratios
 from derive._claims.c3_optimal import optimal_weight

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from derive import spaces
-from derive._validation import InvalidArgumentError
+import derive.spaces as spaces
+from derive._errors import InvalidArgumentError
 from derive.claim import Step, confirm, define
 from derive.symbols import gamma, h, k_p2, s_data, sigma, sigma_data
 
@@ -24,7 +24,6 @@ __all__ = [
     "VOCABULARY",
     "SamplingDensity",
     "Weighting",
-    "leading_term",
     "optimal_weight_in_space",
     "parse_weighting_name",
     "weighting",
@@ -123,7 +122,7 @@ class Weighting:
     @property
     def leading(self) -> sp.Expr:
         """Leading term of :attr:`score_space` as ``sigma -> 0``."""
-        return leading_term(self.score_space)
+        return _leading_term(self.score_space)
 
     def in_space(self, space: str, schedule: str = "ve", variable: str = "auto",
                  values: dict[str, float] | None = None, simplify: bool = True) -> sp.Expr:
@@ -173,12 +172,12 @@ def _bind(expr: sp.Expr, values: dict[str, float] | None) -> sp.Expr:
     return expr.subs(table)
 
 
-def leading_term(expr: sp.Expr) -> sp.Expr:
+def _leading_term(expr: sp.Expr) -> sp.Expr:
     """Leading term of ``expr`` as ``sigma -> 0+``.
 
     Examples
     --------
-    >>> leading_term(sigma**2 + sigma**4)
+    >>> _leading_term(sigma**2 + sigma**4)
     sigma**2
     """
     def small_sigma_branch(e: sp.Min) -> sp.Expr:
@@ -199,11 +198,12 @@ def optimal_weight_in_space(space: str) -> tuple[sp.Expr, tuple[Step, ...]]:
     ``sigma/alpha = SNR^(-1/2)``, evaluated at ``x_t/alpha`` (C2 gives
     ``Var[eps | x_t] = 1 + (sigma/alpha)^2 h``).
     """
-    import derive  # the C2 covariance, looked up at call time
+    from derive._claims import c2_covariance  # the C2 covariance, looked up at call time
+    from derive.symbols import m
 
     level = sp.Symbol("sigma_e", positive=True)
-    sigma_1 = derive.conditional_covariance(1).subs(sigma, level)
-    sigma_1 = sigma_1.subs({derive.m(2): h + derive.m(1) ** 2})
+    sigma_1 = c2_covariance.conditional_covariance(1).subs(sigma, level)
+    sigma_1 = sigma_1.subs({m(2): h + m(1) ** 2})
     # x_t/alpha = x0 + sigma_e eps with sigma_e = sigma/alpha; eps = (x_t/alpha - x0)/sigma_e
     var_eps = sp.expand(level**2 * sigma_1)
     _, coefficient = spaces._error_coefficient(space)
@@ -259,9 +259,9 @@ def _gaussian_optimal_through_curvature() -> Step:
 
 def _gaussian_optimal_against_c7() -> Step:
     """The same optimum from C7's convolution integral (VE score space), moved to ``eps``."""
-    import derive
+    from derive._claims import c7_edm  # looked up at call time
 
-    weight_ve, _ = derive.gaussian_data_optimal_weight()
+    weight_ve, _ = c7_edm.gaussian_data_optimal_weight()
     level = sp.Symbol("sigma_e", positive=True)
     eps_weight = (weight_ve.subs(sigma, level) * spaces.conversion_factor("score").subs(
         sigma, level)).subs(s_data, data_sd)

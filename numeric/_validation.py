@@ -13,6 +13,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from derive._errors import InvalidArgumentError
+
 __all__ = [
     "BudgetExceededError",
     "InvalidArgumentError",
@@ -31,17 +33,6 @@ __all__ = [
 WEIGHT_SUM_TOLERANCE = 1e-12
 
 
-class InvalidArgumentError(ValueError):
-    """A bad argument: the message names it, shows its value and says the fix."""
-
-    def __init__(self, name: str, value: Any, problem: str, fix: str) -> None:
-        self.name = name
-        self.value = value
-        self.problem = problem
-        self.fix = fix
-        super().__init__(f"invalid {name}={_short_repr(value)}: {problem}; {fix}")
-
-
 class BudgetExceededError(InvalidArgumentError):
     """An input that would exceed a documented budget (time, order, size): refused, exit 2."""
 
@@ -58,16 +49,6 @@ def check_seed(seed: Any, name: str = "seed") -> int:
         raise InvalidArgumentError(name, seed, "seeds are non-negative integers (numpy's rule)",
                                    "pass a non-negative integer, e.g. 0")
     return int(seed)
-
-
-def _short_repr(value: Any, limit: int = 120) -> str:
-    if isinstance(value, np.ndarray):
-        with np.printoptions(precision=6, threshold=12, edgeitems=2):
-            text = np.array2string(value, separator=", ")
-        text = text.replace("\n", "")
-    else:
-        text = repr(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def check_finite_array(name: str, value: ArrayLike) -> NDArray[np.float64]:

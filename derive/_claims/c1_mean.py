@@ -81,7 +81,7 @@ def conditional_mean(order: int) -> sp.Expr:
     return m(check_order(order))
 
 
-def mean_steps(order: int) -> list[Step]:
+def _mean_steps(order: int) -> list[Step]:
     """Differentiation under the integral for the abstract noise density ``q``."""
     n = check_order(order)
     qs = _q_sigma()
@@ -97,7 +97,7 @@ def mean_steps(order: int) -> list[Step]:
     ]
 
 
-def general_order_steps() -> list[Step]:
+def _general_order_steps() -> list[Step]:
     """Any order and dimension: ``E[D q_sigma / q_sigma | x~] p_sigma = D p_sigma`` for a mixed
     partial derivative ``D`` of symbolic orders, once ``D`` passes under the integral."""
     steps: list[Step] = [assume(
@@ -153,10 +153,10 @@ def derive_c1(max_order: int = 4) -> Claim:
     top = check_order(max_order, name="max_order")
     steps: list[Step] = []
     for n in range(1, top + 1):
-        steps.extend(mean_steps(n))
+        steps.extend(_mean_steps(n))
     for n in range(1, top + 1):
         steps.append(gaussian_target(n)[1])
-    steps.extend(general_order_steps())
+    steps.extend(_general_order_steps())
     steps.extend(_matrix_target_steps())
     n = sp.Symbol("n", integer=True, positive=True)
     statement = sp.Eq(sp.Symbol(r"\mathbb{E}[T_n \mid \tilde{x}]"),

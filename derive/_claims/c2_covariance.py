@@ -14,7 +14,8 @@ from functools import cache
 import sympy as sp
 
 from derive._cache import disk_cached
-from derive._validation import InvalidArgumentError, check_order
+from derive._errors import InvalidArgumentError
+from derive._validation import check_order
 from derive.claim import ANY, Claim, Step, confirm, define
 from derive.hermite import hermite_e, square_linearisation
 from derive.symbols import E, h, m, ratio_symbols, sigma, x, x_tilde
@@ -22,10 +23,8 @@ from derive.symbols import E, h, m, ratio_symbols, sigma, x, x_tilde
 __all__ = [
     "conditional_covariance",
     "conditional_covariance_matrix",
-    "covariance_steps",
     "curvature_in_ratios",
     "derive_c2",
-    "matrix_covariance_steps",
 ]
 
 GENERAL_N_ORDERS = 8
@@ -112,7 +111,7 @@ def conditional_covariance(order: int = 1, noise: str = "gaussian") -> sp.Expr:
     return COV_PSI / sigma**2
 
 
-def covariance_steps(order: int) -> tuple[Step, ...]:
+def _covariance_steps(order: int) -> tuple[Step, ...]:
     """The derivation steps of :func:`conditional_covariance` (Gaussian noise)."""
     return _gaussian_covariance(check_order(order))[1]
 
@@ -210,7 +209,7 @@ def _matrix_covariance(dim: int) -> tuple[sp.ImmutableMatrix, tuple[Step, ...]]:
 
 
 @cache
-def any_dimension_steps() -> tuple[Step, ...]:
+def _any_dimension_steps() -> tuple[Step, ...]:
     """Gaussian noise, n = 1, any dimension ``d``: the entries ``(i, j)`` of ``Sigma_1`` in
     index notation (``d``, ``i``, ``j`` symbolic), from C1 at orders 1 and 2."""
     d = sp.Symbol("d", integer=True, positive=True)
@@ -292,12 +291,12 @@ def conditional_covariance_matrix(dim: int) -> sp.ImmutableMatrix:
     return _matrix_covariance(check_order(dim, name="dim"))[0]
 
 
-def matrix_covariance_steps(dim: int = 2) -> tuple[Step, ...]:
+def _matrix_covariance_steps(dim: int = 2) -> tuple[Step, ...]:
     """The steps of :func:`conditional_covariance_matrix` in ``dim`` dimensions."""
     return _matrix_covariance(check_order(dim, name="dim"))[1]
 
 
-def general_noise_steps() -> list[Step]:
+def _general_noise_steps() -> list[Step]:
     """Any noise, n = 1: ``T_1 = psi(E)/sigma`` so ``Sigma_1 = Cov[psi(E) | x~]/sigma^2``."""
     q = sp.Function("q")
     t_1 = sp.diff(sp.log(q((x_tilde - x) / sigma) / sigma), x_tilde)
@@ -316,7 +315,7 @@ def general_noise_steps() -> list[Step]:
     ]
 
 
-def posterior_form_step() -> Step:
+def _posterior_form_step() -> Step:
     """``T_1 = (X - x~)/sigma^2`` is affine in ``X``: ``Sigma_1 = Cov[X | x~] / sigma^4``."""
     mean_x, second_x = sp.symbols(r"\mathbb{E}[X] \mathbb{E}[X^2]", real=True)
     # Var[a + b X] = b^2 (E[X^2] - E[X]^2) with a = -x~/sigma^2, b = 1/sigma^2.
@@ -332,16 +331,16 @@ def derive_c2(max_order: int = 4) -> Claim:
     top = max(check_order(max_order, name="max_order"), GENERAL_N_ORDERS)
     steps: list[Step] = []
     for n in range(1, top + 1):
-        steps.extend(covariance_steps(n))
+        steps.extend(_covariance_steps(n))
     h_form, h_step = curvature_in_ratios()
     steps.append(h_step)
     steps.append(confirm(conditional_covariance(1), 1 / sigma**2 + h_form,
                          "n = 1: Sigma_1 = 1/sigma^2 + h", method="expand").at(n=1, d=1))
-    steps.append(posterior_form_step())
+    steps.append(_posterior_form_step())
     for dim in (2, 3):
-        steps.extend(matrix_covariance_steps(dim))
-    steps.extend(any_dimension_steps())
-    steps.extend(general_noise_steps())
+        steps.extend(_matrix_covariance_steps(dim))
+    steps.extend(_any_dimension_steps())
+    steps.extend(_general_noise_steps())
     n = sp.Symbol("n", integer=True, positive=True)
     k = sp.Symbol("k", integer=True, nonnegative=True)
     general = sp.Sum(sp.binomial(n, k) ** 2 * sp.factorial(k) * sigma ** (-2 * k)

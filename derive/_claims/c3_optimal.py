@@ -89,7 +89,7 @@ def optimal_sandwich(params: int) -> sp.MatrixExpr:
 
 
 @cache
-def sandwich_steps() -> tuple[Step, ...]:
+def _sandwich_steps() -> tuple[Step, ...]:
     """The public sandwich at the optimal weight reduces to the public optimal sandwich."""
     steps: list[Step] = []
     # Pointwise, with W = optimal_weight(1) and Sigma = conditional_covariance(1):
@@ -173,7 +173,7 @@ def _reduce_products(expr: sp.Expr, rules: list[tuple[sp.Expr, sp.Expr]]) -> sp.
 
 
 @cache
-def aitken_steps() -> tuple[Step, ...]:
+def _aitken_steps() -> tuple[Step, ...]:
     """Matrix case, any dimension: ``A^-1 B A^-1 - (J^T Sigma^-1 J)^-1 = D^T Sigma D`` with
     ``D = W J A^-1 - Sigma^-1 J (J^T Sigma^-1 J)^-1``, proved in the free algebra of
     non-commuting symbols (so for every number of observations and parameters), then
@@ -214,8 +214,8 @@ def derive_c3(max_support: int = 6) -> Claim:
                                 sp.Eq(sp.Symbol("W^*_n"), sp.Symbol(r"1/\Sigma_n")))]
     for size in range(2, top + 1):
         steps.extend(lagrange_gap(size)[2])
-    steps.extend(aitken_steps())
-    steps.extend(sandwich_steps())
+    steps.extend(_aitken_steps())
+    steps.extend(_sandwich_steps())
     return Claim(
         id="C3",
         title="The optimal weighting is the inverse conditional covariance",

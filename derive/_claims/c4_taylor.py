@@ -36,11 +36,9 @@ from derive.claim import Claim, Step, assume, confirm, confirm_sign, define
 from derive.symbols import h, m, ratio_symbols, s_data, sigma, t, x
 
 __all__ = [
-    "bound_steps",
     "derive_c4",
     "expected_trace_expansion",
     "expected_weight_expansion",
-    "gaussian_data_expected_weight",
     "heuristic_weight",
     "taylor_coefficients",
     "taylor_expansion",
@@ -208,7 +206,7 @@ def weight_excess(order: int = 1) -> sp.Expr:
 
 
 @cache
-def bound_steps() -> tuple[Step, ...]:
+def _bound_steps() -> tuple[Step, ...]:
     """C4's bound: ``W*_1 >= sigma^2`` where ``h <= 0`` and ``W*_1 < sigma^2`` where ``h > 0``."""
     h_form = m(2) - m(1) ** 2
     excess = weight_excess(1)
@@ -351,7 +349,7 @@ def expected_trace_expansion(dim: int) -> tuple[sp.Expr, tuple[Step, ...]]:
 
 @cache
 @disk_cached
-def gaussian_data_expected_weight() -> tuple[sp.Expr, tuple[Step, ...]]:
+def _gaussian_data_expected_weight() -> tuple[sp.Expr, tuple[Step, ...]]:
     """Exact ``E[W*]`` for Gaussian data ``N(mu, s_d^2)``: ``sigma^2 + sigma^4 / s_d^2``."""
     mu, xt = sp.Symbol("mu", real=True), sp.Symbol("xt", real=True)
     var = s_data**2 + sigma**2
@@ -391,8 +389,8 @@ def derive_c4(max_order: int = 4, terms: int = 3) -> Claim:
     for dim in (2, 3):
         steps.extend(step.at(n=1) if step.status == "confirmed" else step
                      for step in expected_trace_expansion(dim)[1])
-    steps.extend(step.at(n=1) if step.status == "confirmed" else step for step in bound_steps())
-    steps.extend(gaussian_data_expected_weight()[1])
+    steps.extend(step.at(n=1) if step.status == "confirmed" else step for step in _bound_steps())
+    steps.extend(_gaussian_data_expected_weight()[1])
     n = sp.Symbol("n", integer=True, positive=True)
     return Claim(
         id="C4",

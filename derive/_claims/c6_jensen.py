@@ -22,7 +22,7 @@ from derive._claims.c3_optimal import _reduce_products
 from derive._validation import check_order
 from derive.claim import ANY, Claim, Step, assume, confirm, confirm_sign, define
 
-__all__ = ["derive_c6", "jensen_gap", "two_point_gap"]
+__all__ = ["derive_c6", "jensen_gap"]
 
 
 def jensen_gap(dim: int = 1) -> sp.Expr | sp.MatrixExpr:
@@ -55,7 +55,7 @@ def jensen_gap(dim: int = 1) -> sp.Expr | sp.MatrixExpr:
     return sp.MatrixSymbol("EW", d, d) - sp.MatrixSymbol("ESigma", d, d).inverse()
 
 
-def two_point_gap() -> tuple[sp.Expr, sp.Expr]:
+def _two_point_gap() -> tuple[sp.Expr, sp.Expr]:
     """Two-point law: gap ``w/a + (1-w)/b - 1/(w a + (1-w) b)`` and its factored form."""
     a, b = sp.symbols("Sigma_a Sigma_b", positive=True)
     w = sp.Symbol("w", positive=True)
@@ -64,7 +64,7 @@ def two_point_gap() -> tuple[sp.Expr, sp.Expr]:
 
 
 @cache
-def jensen_steps() -> tuple[Step, ...]:
+def _jensen_steps() -> tuple[Step, ...]:
     """The steps of the proof (any law, any dimension) and two checks of it."""
     y_, c_ = sp.symbols("Y C", positive=True)
     scalar_gap = 1 / y_ - 1 / c_ + (y_ - c_) / c_**2
@@ -101,7 +101,7 @@ def jensen_steps() -> tuple[Step, ...]:
     steps.append(confirm(y_m.inv() - c_m.inv() + c_m.inv() * (y_m - c_m) * c_m.inv(),
                          (c_m.inv() - y_m.inv()) * y_m * (c_m.inv() - y_m.inv()),
                          "exact rational instance of the identity (d = 2)", method="expand"))
-    gap, factored = two_point_gap()
+    gap, factored = _two_point_gap()
     a, b = sp.symbols("Sigma_a Sigma_b", positive=True)
     w = sp.Symbol("w", positive=True)
     steps.append(define("two-point law: the Jensen gap, factored by SymPy", sp.Eq(gap, factored)))
@@ -124,7 +124,7 @@ def derive_c6() -> Claim:
         title="Jensen: the expected optimal weight dominates the inverse expected covariance",
         statement=sp.GreaterThan(sp.Symbol(r"\mathbb{E}[W^*]"),
                                  sp.Symbol(r"\mathbb{E}[\Sigma_1]^{-1}"), evaluate=False),
-        steps=jensen_steps(),
+        steps=_jensen_steps(),
         parameters=("d",),
         assumptions=("W* = Sigma_1^-1 (C3), Sigma_1 positive definite; E[Sigma_1] and "
                      "E[Sigma_1^-1] finite; the inequality is in the Loewner order",),

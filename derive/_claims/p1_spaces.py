@@ -18,7 +18,7 @@ from derive.claim import Claim
 __all__ = ["derive_p1"]
 
 #: The names of P1's checks in ``dsmw verify`` (numeric/weighting_checks.py).
-P1_CHECKS = ("conversion factors", "zoo definitions", "zoo conversions",
+_P1_CHECKS = ("conversion factors", "zoo definitions", "zoo conversions",
              "losses agree in expectation",
              "same minimiser", "density form")
 
@@ -39,5 +39,5 @@ def derive_p1() -> Claim:
             "x_t = alpha(t) x0 + sigma(t) eps with alpha, sigma > 0 differentiable and "
             "lambda = log(alpha^2/sigma^2) monotone in t; every prediction derived from one "
             "eps_hat",),
-        numeric=P1_CHECKS,
+        numeric=_P1_CHECKS,
     )

@@ -110,7 +110,7 @@ def test_dsmw_derive_fails_naming_the_refuted_step(tmp_path: Path) -> None:
     # sigma^2): dsmw derive must exit 1, name the step, and print no traceback.
     script = (
         "import sys, sympy as sp\n"
-        "import derive\n"
+        "import derive.weightings\n"
         "w = sys.modules['derive.weightings']\n"
         "from derive.symbols import sigma, sigma_data\n"
         "original = w.weightings\n"

@@ -26,10 +26,10 @@ _LAZY = {
     "check_formula": "numeric.user_check",
     "verify": "numeric.checks",
     "check_weight": "numeric.user_check",
-    "density_curve": "numeric.weighting_eval",
-    "expected_optimal_curve": "numeric.weighting_eval",
-    "level_grid": "numeric.weighting_eval",
-    "weight_curve": "numeric.weighting_eval",
+    "density_curve": "numeric.weighting_curves",
+    "expected_optimal_curve": "numeric.weighting_curves",
+    "level_grid": "numeric.weighting_curves",
+    "weight_curve": "numeric.weighting_curves",
 }
 
 __all__ = [

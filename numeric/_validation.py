@@ -18,6 +18,7 @@ from derive._errors import InvalidArgumentError
 __all__ = [
     "BudgetExceededError",
     "InvalidArgumentError",
+    "check_choice",
     "check_covariances",
     "check_finite_array",
     "check_order",
@@ -193,11 +194,22 @@ def check_schedule(schedule: Any, name: str = "schedule") -> NDArray[np.float64]
     return levels
 
 
-def check_choice(name: str, value: Any, choices: tuple[str, ...]) -> str:
-    """One of a fixed set of names."""
+def check_choice(name: str, value: Any, choices: tuple[str, ...], what: str | None = None
+                 ) -> str:
+    """One of a fixed set of names; ``what`` names the kind (a space, a schedule) in the
+    message, which then lists the choices as an option takes them (unquoted).
+
+    Examples
+    --------
+    >>> check_choice("--space", "eps", ("score", "eps"), "space")
+    'eps'
+    """
     if value not in choices:
-        raise InvalidArgumentError(name, value, f"unknown {name}",
-                                   f"choose one of {', '.join(map(repr, choices))}")
+        if what is None:
+            raise InvalidArgumentError(name, value, f"unknown {name}",
+                                       f"choose one of {', '.join(map(repr, choices))}")
+        raise InvalidArgumentError(name, value, f"unknown {what}",
+                                   f"choose one of {', '.join(choices)}")
     return str(value)
 
 

@@ -34,7 +34,7 @@ from numeric._validation import (
 from numeric.mixture import GaussianMixture
 from numeric.moments import optimal_weight
 from numeric.montecarlo import Estimate, streamed_mean
-from numeric.quadrature import _data_nodes, noise_functions
+from numeric.quadrature import data_nodes, noise_functions
 
 __all__ = [
     "ExpectedMoments",
@@ -230,7 +230,7 @@ def _grid_moments(mixture: GaussianMixture, sigma: float, n: int, noise: str,
     log_q, ratio = functions.numpy("log_density"), functions.numpy(n)
     mu, sd = mixture.means[:, 0], np.sqrt(mixture.eigenvalues[:, 0])
     # Inner nodes: Gauss-Legendre panels over the data support (p < 1e-31 p_max outside).
-    x, w_in = _data_nodes(mixture, sigma, resolution)
+    x, w_in = data_nodes(mixture, sigma, resolution)
     log_p = mixture.logpdf(x[:, None])
     data_ratio = mixture.derivative_ratio(x[:, None], n)
     # Outer nodes: x~ = c + L sinh(t); the Jacobian L cosh(t) tames polynomial tails.

@@ -43,7 +43,7 @@ _LOG_2PI = math.log(2.0 * math.pi)
 _LARGE_CONTRACTION = 4096
 
 
-def _sum_last(a: Array) -> Array:
+def sum_last(a: Array) -> Array:
     # Reductions over a short, contiguous last axis (K components, d coordinates) run
     # numpy's per-row loop and are ~10x slower than one matrix-vector product.
     if a.shape[-1] == 1:
@@ -51,7 +51,7 @@ def _sum_last(a: Array) -> Array:
     return a @ np.ones(a.shape[-1])
 
 
-def _max_last(a: Array) -> Array:
+def max_last(a: Array) -> Array:
     # Same reason: K element-wise maxima over columns instead of a per-row reduction.
     return functools.reduce(np.maximum, np.moveaxis(a, -1, 0))
 
@@ -66,8 +66,8 @@ def log_softmax(a: Array) -> Array:
     >>> bool(np.allclose(np.exp(out).sum(axis=-1), 1.0) and np.isclose(out[1, 0], -np.log(2)))
     True
     """
-    shifted = a - _max_last(a)[..., None]
-    return shifted - np.log(_sum_last(np.exp(shifted)))[..., None]
+    shifted = a - max_last(a)[..., None]
+    return shifted - np.log(sum_last(np.exp(shifted)))[..., None]
 
 
 def _contract(subscripts: str, *operands: Array, dim: int) -> Array:
@@ -244,8 +244,8 @@ class GaussianMixture:
         lam = self._eigenvalues + noise_variance
         offsets = x[..., None, :] - self._means
         y = _contract("kji,...kj->...ki", self._eigenvectors, offsets, dim=self.dim)
-        mahalanobis = _sum_last(y * y / lam)
-        log_det = _sum_last(np.log(lam))
+        mahalanobis = sum_last(y * y / lam)
+        log_det = sum_last(np.log(lam))
         log_joint = self._log_weights - 0.5 * (self.dim * _LOG_2PI + log_det + mahalanobis)
         return log_joint, y, lam
 
@@ -274,8 +274,8 @@ class GaussianMixture:
         """
         points = check_points("x", x, self.dim)
         log_joint, _, _ = self._log_components(points)
-        top = _max_last(log_joint)
-        return top + np.log(_sum_last(np.exp(log_joint - top[..., None])))
+        top = max_last(log_joint)
+        return top + np.log(sum_last(np.exp(log_joint - top[..., None])))
 
     def score(self, x: ArrayLike) -> Array:
         """Score ``grad log p(x)``, shape ``(..., d)``."""
@@ -342,7 +342,7 @@ class GaussianMixture:
         variance = lam[:, 0]
         z = (points - self._means[:, 0]) / np.sqrt(variance)
         per_component = (-1.0) ** order * variance ** (-order / 2.0) * hermite_e(order, z)
-        return _sum_last(r * per_component)
+        return sum_last(r * per_component)
 
     # -- noise and posterior -----------------------------------------------------------
     def noised(self, sigma: float) -> GaussianMixture:
@@ -352,7 +352,7 @@ class GaussianMixture:
             self._log_weights, self._means, self._eigenvalues + s * s, self._eigenvectors
         )
 
-    def _posterior_parts(self, x_tilde: Array, sigma: float) -> tuple[Array, Array, Array]:
+    def posterior_parts(self, x_tilde: Array, sigma: float) -> tuple[Array, Array, Array]:
         """Log-responsibilities (..., K), means (..., K, d) and eigenvalues (K, d) of p(x | x~)."""
         s2 = sigma * sigma
         log_joint, y, lam_noised = self._log_components(x_tilde, s2)
@@ -381,7 +381,7 @@ class GaussianMixture:
                 "x_tilde", point, f"posterior() takes a single point of shape ({self.dim},)",
                 "use posterior_moments() for a batch of points",
             )
-        log_r, means, post_eigenvalues = self._posterior_parts(point, s)
+        log_r, means, post_eigenvalues = self.posterior_parts(point, s)
         return GaussianMixture._from_parts(log_r, means, post_eigenvalues, self._eigenvectors)
 
     def posterior_moments(self, x_tilde: ArrayLike, sigma: float) -> tuple[Array, Array]:
@@ -393,7 +393,7 @@ class GaussianMixture:
         """
         s = check_sigma(sigma)
         points = check_points("x_tilde", x_tilde, self.dim)
-        log_r, means, post_eigenvalues = self._posterior_parts(points, s)
+        log_r, means, post_eigenvalues = self.posterior_parts(points, s)
         r = np.exp(log_r)
         mean = _contract("...k,...ki->...i", r, means, dim=self.dim)
         centred = means - mean[..., None, :]
@@ -533,18 +533,18 @@ class GaussianMixture:
         count = check_sample_count(n)
         generator = check_rng(rng)
         if points.ndim == 1:
-            log_r, means, post_eigenvalues = self._posterior_parts(points, s)
+            log_r, means, post_eigenvalues = self.posterior_parts(points, s)
             post = GaussianMixture._from_parts(log_r, means, post_eigenvalues,
                                                self._eigenvectors)
             return post.sample(count, generator)
         batch = points.shape[:-1]
         flat = points.reshape(-1, self.dim)
-        log_r, means, post_eigenvalues = self._posterior_parts(flat, s)
+        log_r, means, post_eigenvalues = self.posterior_parts(flat, s)
         # Inverse-CDF labels per point: the number of cumulative responsibilities
         # below a uniform draw.
         u = generator.random((flat.shape[0], count))
         r = np.exp(log_r)
-        u *= _sum_last(r)[:, None]
+        u *= sum_last(r)[:, None]
         labels = np.zeros(u.shape, dtype=np.intp)
         cumulative = np.zeros(flat.shape[0])
         for k in range(self.n_components - 1):  # K column operations, not a per-row loop

@@ -23,7 +23,7 @@ from numeric._validation import (
     check_points,
     check_sigma,
 )
-from numeric.mixture import GaussianMixture, _sum_last, hermite_e
+from numeric.mixture import GaussianMixture, hermite_e, sum_last
 
 __all__ = [
     "conditional_covariance",
@@ -36,7 +36,7 @@ Array = NDArray[np.float64]
 
 def _noise_posterior(gm: GaussianMixture, x_tilde: Array, sigma: float):
     """Responsibilities (..., K), means a (..., K) and variances b (K,) of E given x~ (d = 1)."""
-    log_r, means, post_var = gm._posterior_parts(x_tilde, sigma)
+    log_r, means, post_var = gm.posterior_parts(x_tilde, sigma)
     r = np.exp(log_r)
     a = (x_tilde[..., None, 0] - means[..., 0]) / sigma
     b = post_var[:, 0] / sigma**2
@@ -58,7 +58,7 @@ def _hermite_expectations(gm, x_tilde, sigma, n):
     moments = _normal_moments(a, np.broadcast_to(b, a.shape), 2 * n)
     first = sum(c * moments[j] for j, c in enumerate(coeffs) if c != 0)
     second = sum(c * moments[j] for j, c in enumerate(square) if c != 0)
-    return _sum_last(r * first), _sum_last(r * second)
+    return sum_last(r * first), sum_last(r * second)
 
 
 def _arguments(mixture: GaussianMixture, x_tilde: ArrayLike, sigma: float, order: int
@@ -185,5 +185,5 @@ def target_central_moments(mixture: GaussianMixture, x_tilde: ArrayLike, sigma: 
     noise = a[..., None] + np.sqrt(b)[:, None] * nodes          # (..., K, J)
     centred = (-1) ** n * hermite_e(n, noise) / s**n - mean[..., None, None]
     weights = weights / np.sqrt(2 * np.pi)
-    moments = tuple(_sum_last(r * (centred**k @ weights)) for k in powers)
+    moments = tuple(sum_last(r * (centred**k @ weights)) for k in powers)
     return moments[0] if single else moments

@@ -265,7 +265,7 @@ class PosteriorGrid:
     log_density: NDArray[np.float64]
 
 
-def _data_nodes(mixture: GaussianMixture, sigma: float, resolution: float):
+def data_nodes(mixture: GaussianMixture, sigma: float, resolution: float):
     """Gauss-Legendre nodes and weights over the data support (``p < 1e-31 p_max``
     outside), in panels no wider than half the data and noise scales."""
     mu, sd = mixture.means[:, 0], np.sqrt(mixture.eigenvalues[:, 0])
@@ -305,7 +305,7 @@ def posterior_grid(mixture: GaussianMixture, x_tilde: ArrayLike, sigma: float,
     reference = reference_noise(noise)
     noise_orders = tuple(check_order(n, name="orders") for n in orders)
     ratio_orders = tuple(check_order(k, name="data_orders") for k in data_orders)
-    x, w_in = _data_nodes(mixture, s, resolution)
+    x, w_in = data_nodes(mixture, s, resolution)
     log_p = mixture.logpdf(x[:, None])
     data_ratio = {k: mixture.derivative_ratio(x[:, None], k) for k in ratio_orders}
     out_mean = {n: np.empty(points.size) for n in noise_orders}

@@ -1,7 +1,7 @@
 """One named weighting shown in a space on a schedule, and the curves of several in one
 figure: what ``dsmw weighting show`` and ``dsmw weighting plot`` print and draw.
 
-Formulas come from :mod:`derive`; the curves from :mod:`numeric.weighting_eval`.
+Formulas come from :mod:`derive`; the curves from :mod:`numeric.weighting_curves`.
 """
 
 from __future__ import annotations
@@ -33,12 +33,16 @@ def show_weighting(text: str, space: str | None, schedule: str) -> dict[str, Any
 
     import derive
     from derive.render_weightings import latex
-    from numeric.user_check import display_variable
-    from numeric.weighting_eval import _bind_by_name, _check_schedule, _check_space
+    from numeric.weighting_curves import (
+        bind_by_name,
+        check_schedule_name,
+        check_space_name,
+        display_variable,
+    )
 
     record, values = derive.parse_weighting_name(text)
-    _check_schedule(schedule)
-    space = _check_space(space or ("eps" if record.space == "lambda" else record.space))
+    check_schedule_name(schedule)
+    space = check_space_name(space or ("eps" if record.space == "lambda" else record.space))
     if space == "lambda":
         space = "eps"
     variable = display_variable(schedule)
@@ -48,7 +52,7 @@ def show_weighting(text: str, space: str | None, schedule: str) -> dict[str, Any
     sched = derive.schedule(schedule)
     general = None if record.space == "lambda" else record.general(space)
     if general is not None:
-        general = _bind_by_name(general, values)
+        general = bind_by_name(general, values)
     return {
         "name": text, "title": record.title, "native_space": record.space,
         "native": sp.sstr(record.native), "parameters": {k: str(v) for k, v in values.items()},
@@ -94,16 +98,16 @@ def plot_weightings(names: list[str], space: str, schedule: str, mixture: str | 
     import derive
     from numeric._io import atomic_write_bytes, check_output_dir, pyplot
     from numeric._validation import InvalidArgumentError
-    from numeric.weighting_eval import (
-        _check_schedule,
-        _check_space,
+    from numeric.weighting_curves import (
+        check_schedule_name,
+        check_space_name,
         expected_optimal_curve,
         level_grid,
         weight_curve,
     )
 
-    _check_space(space)
-    _check_schedule(schedule)
+    check_space_name(space)
+    check_schedule_name(schedule)
     for text in names:
         derive.parse_weighting_name(text)
     if not str(out).endswith(".png"):

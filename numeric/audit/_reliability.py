@@ -145,7 +145,7 @@ def study_false_alarm_rate(repetitions: int = 1000, alpha: float = 0.05, seed: i
         FeatureModel,
         best_fit,
         gradient_moments,
-        level_grid,
+        quadrature_grid,
         second_moment_variance,
         second_moment_z_test,
         weighting_zoo,
@@ -153,7 +153,7 @@ def study_false_alarm_rate(repetitions: int = 1000, alpha: float = 0.05, seed: i
 
     gm = example("two-mode-1d")
     schedule = np.geomspace(0.2, 2.0, 8)
-    grids = [level_grid(gm, s) for s in schedule]
+    grids = [quadrature_grid(gm, s) for s in schedule]
     zoo = [w for w in weighting_zoo(gm, schedule) if w.name in ("heuristic sigma^2",
                                                                  "oracle W*")]
     score_model = (ComponentMeansModel(gm) if model == "means"

@@ -49,7 +49,7 @@ from numeric.checks._p1_reference import (
 from numeric.checks._records import Check, TaskSpec, relative_error
 from numeric.examples import example
 from numeric.montecarlo import Estimate, concatenate, mean_estimate, z_test
-from numeric.weighting_eval import _bind_by_name
+from numeric.weighting_curves import bind_by_name
 
 __all__ = ["CONSUMES", "ID", "TASKS", "TITLE", "clear_caches"]
 
@@ -104,7 +104,7 @@ def _derived_weight(record: derive.Weighting, space: str, schedule: str):
 def _in_t(expr: sp.Expr):
     """A derived expression in ``t`` as a NumPy function, the schedule and weighting
     parameters bound to the values of the checks."""
-    return sp.lambdify(spaces.time, _bind_by_name(expr, {**SCHEDULE_DEFAULTS, **VALUES}),
+    return sp.lambdify(spaces.time, bind_by_name(expr, {**SCHEDULE_DEFAULTS, **VALUES}),
                        "numpy")
 
 

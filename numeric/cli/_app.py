@@ -96,12 +96,6 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
 
 
-def _derive_errors() -> type[Exception]:
-    from derive._validation import InvalidArgumentError
-
-    return InvalidArgumentError
-
-
 def _version() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
@@ -169,8 +163,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.handler(args))
     except InvalidArgumentError as exc:
         error(args, str(as_option(exc, args)))
-    except _derive_errors() as exc:
-        error(args, str(exc))
     except OSError as exc:
         error(args, f"{describe(exc)}; check the destination (writable, space left)")
     except (MemoryError, RecursionError) as exc:

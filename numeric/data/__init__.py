@@ -4,7 +4,7 @@ Load a data set (:func:`load_dataset`), drop its zero-variance features and stan
 it (:func:`prepare`), fit a Gaussian mixture with scikit-learn (:func:`fit_mixture`, the
 ``data`` extra), and compute the expected optimal weight ``tr E[W*](sigma)/d`` of the
 fitted analytic mixture with its error, spread and first-order prediction
-(:func:`weight_curve`) against the weighting zoo (:func:`zoo_weights`), in VE score
+(:func:`expected_weight_curve`) against the weighting zoo (:func:`zoo_weights`), in VE score
 space or in any space on any schedule (:func:`schedule_levels`);
 :func:`data_report` runs all of it. The checks of the pipeline are in
 :mod:`numeric.data` too (:func:`convergence_check`, :func:`quadrature_check`,
@@ -19,12 +19,12 @@ from numeric.data._checks import (
 )
 from numeric.data._curve import (
     QUANTILES,
+    ExpectedWeightCurve,
     LevelResult,
-    WeightCurve,
+    expected_weight_curve,
     fisher_trace,
     hill_tail_index,
     trace_optimal_weight,
-    weight_curve,
 )
 from numeric.data._fit import DEFAULT_FLOORS, FittedMixture, fit_mixture, to_numeric_mixture
 from numeric.data._load import BUNDLED_DATASETS, Dataset, Prepared, load_dataset, prepare
@@ -53,15 +53,16 @@ __all__ = [
     "QUANTILES",
     "ConvergenceResult",
     "Dataset",
+    "ExpectedWeightCurve",
     "FittedMixture",
     "LevelResult",
     "Prepared",
     "ScheduleLevels",
-    "WeightCurve",
     "compare_weightings",
     "convergence_check",
     "data_notes",
     "data_report",
+    "expected_weight_curve",
     "fisher_trace",
     "fit_mixture",
     "format_data_report",
@@ -79,6 +80,5 @@ __all__ = [
     "to_numeric_mixture",
     "trace_optimal_weight",
     "trace_weight_on_schedule",
-    "weight_curve",
     "zoo_weights",
 ]

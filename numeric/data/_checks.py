@@ -1,6 +1,6 @@
 """Checks of the data pipeline, each able to fail.
 
-* :func:`quadrature_check` — in d = 1 the Monte Carlo ``E[W*]`` of :func:`weight_curve`
+* :func:`quadrature_check` — in d = 1 the Monte Carlo ``E[W*]`` of :func:`expected_weight_curve`
   agrees, within its standard error, with Simpson quadrature of the exact weight (a
   different code path: closed-form 1-D posterior variance on a grid, no draws).
 * :func:`slope_check` — the small-``sigma`` slope ``(tr E[W*]/d - sigma^2)/sigma^4`` agrees
@@ -24,7 +24,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from numeric._validation import check_one_dimensional, check_rng, check_sigma
-from numeric.data._curve import _Factors, fisher_trace, weight_curve
+from numeric.data._curve import _Factors, expected_weight_curve, fisher_trace
 from numeric.mixture import GaussianMixture
 from numeric.montecarlo import DEFAULT_FALSE_ALARM_RATE, Estimate, ZTest, streamed_mean, z_test
 
@@ -63,7 +63,7 @@ def quadrature_check(mixture: GaussianMixture, sigmas: Array, rng: np.random.Gen
     """
     check_one_dimensional(mixture, "the quadrature check")
     levels = np.asarray(sigmas, dtype=np.float64)
-    curve = weight_curve(mixture, levels, rng, min_draws=n_draws, max_draws=n_draws,
+    curve = expected_weight_curve(mixture, levels, rng, min_draws=n_draws, max_draws=n_draws,
                          fisher_draws=16)
     exact, exact_error = _quadrature_curve(mixture, levels)
     estimate = Estimate(curve.mean, np.hypot(curve.se, exact_error), "monte-carlo",

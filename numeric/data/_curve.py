@@ -44,12 +44,12 @@ from numeric.montecarlo import Estimate, streamed_mean
 
 __all__ = [
     "QUANTILES",
+    "ExpectedWeightCurve",
     "LevelResult",
-    "WeightCurve",
+    "expected_weight_curve",
     "fisher_trace",
     "hill_tail_index",
     "trace_optimal_weight",
-    "weight_curve",
 ]
 
 Array = NDArray[np.float64]
@@ -268,7 +268,7 @@ class LevelResult:
 
 
 @dataclass(frozen=True)
-class WeightCurve:
+class ExpectedWeightCurve:
     """``tr E[W*]/d`` over a schedule, the first-order prediction and ``tr J(p)/d``."""
 
     sigmas: Array
@@ -410,10 +410,11 @@ def _all_levels(factors: _Factors, levels: Array, seeds: list[np.random.SeedSequ
         _FORKED = None
 
 
-def weight_curve(mixture: GaussianMixture, sigmas: Array, rng: np.random.Generator | int, *,
-                 rel_se: float = 0.01, min_draws: int = 1024, max_draws: int = 1 << 16,
-                 fisher_draws: int = 1 << 17, chunk: int = DEFAULT_CHUNK,
-                 jobs: int = 1) -> WeightCurve:
+def expected_weight_curve(mixture: GaussianMixture, sigmas: Array,
+                          rng: np.random.Generator | int, *,
+                          rel_se: float = 0.01, min_draws: int = 1024,
+                          max_draws: int = 1 << 16, fisher_draws: int = 1 << 17,
+                          chunk: int = DEFAULT_CHUNK, jobs: int = 1) -> ExpectedWeightCurve:
     """``tr E[W*](sigma)/d`` at every level of ``sigmas``, with errors and spread.
 
     Parameters
@@ -437,14 +438,14 @@ def weight_curve(mixture: GaussianMixture, sigmas: Array, rng: np.random.Generat
 
     Returns
     -------
-    WeightCurve
+    ExpectedWeightCurve
 
     Examples
     --------
     >>> import numpy as np
     >>> from numeric import GaussianMixture
     >>> gaussian = GaussianMixture([1.0], [[0.0, 0.0]], [np.eye(2) * 4.0])
-    >>> curve = weight_curve(gaussian, np.array([0.5, 2.0]), 0, min_draws=64, max_draws=64,
+    >>> curve = expected_weight_curve(gaussian, np.array([0.5, 2.0]), 0, min_draws=64, max_draws=64,
     ...                      fisher_draws=64)
     >>> bool(np.allclose(curve.mean, [0.25 * 4.25 / 4, 4 * 8 / 4]))   # C7: W* constant
     True
@@ -470,4 +471,4 @@ def weight_curve(mixture: GaussianMixture, sigmas: Array, rng: np.random.Generat
     results = _all_levels(factors, levels, seeds, (float(rel_se), low, high, size), workers)
     with _one_thread():
         fisher = fisher_trace(mixture, fisher_draws, generator)
-    return WeightCurve(levels, results, fisher, float(rel_se), time.perf_counter() - start)
+    return ExpectedWeightCurve(levels, results, fisher, float(rel_se), time.perf_counter() - start)

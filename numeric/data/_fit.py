@@ -25,7 +25,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from numeric._validation import InvalidArgumentError, check_choice, check_rng
-from numeric.data._load import _sklearn
+from numeric.data._load import sklearn
 from numeric.mixture import GaussianMixture
 
 __all__ = ["DEFAULT_FLOORS", "FittedMixture", "fit_mixture", "to_numeric_mixture"]
@@ -198,7 +198,7 @@ def fit_mixture(data: Array, components: int | tuple[int, int] = 10,
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
         raise InvalidArgumentError("seed", seed, "seeds are non-negative integers",
                                    "pass e.g. seed=0")
-    _sklearn("--components", components)
+    sklearn("--components", components)
     if floor is not None and not (isinstance(floor, int | float) and 0 < floor < 1e3):
         raise InvalidArgumentError("floor", floor, "the variance floor must be > 0",
                                    "pass e.g. 1e-2 (relative to the data's variance)")

@@ -45,7 +45,7 @@ class Dataset:
         return int(self.data.shape[1])
 
 
-def _sklearn(what: str, value: Any) -> Any:
+def sklearn(what: str, value: Any) -> Any:
     """``sklearn.datasets``, or an error naming the argument that needs it."""
     try:
         import sklearn
@@ -133,7 +133,7 @@ def load_dataset(name: str | None = None, path: str | Path | None = None) -> Dat
             raise InvalidArgumentError("--dataset", name, "unknown bundled data set",
                                        f"choose one of {', '.join(BUNDLED_DATASETS)} or "
                                        "pass --file PATH")
-        datasets = _sklearn("--dataset", name)
+        datasets = sklearn("--dataset", name)
         data = getattr(datasets, f"load_{name}")().data
         return Dataset(name, _checked_matrix("--dataset", data),
                        f"scikit-learn's bundled `{name}` data set")

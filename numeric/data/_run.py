@@ -16,7 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from numeric._validation import InvalidArgumentError, check_rng, check_schedule
-from numeric.data._curve import QUANTILES, weight_curve
+from numeric.data._curve import QUANTILES, expected_weight_curve
 from numeric.data._fit import fit_mixture
 from numeric.data._load import Dataset, prepare
 from numeric.data._schedule import (
@@ -177,7 +177,7 @@ def data_report(dataset: Dataset, *, components: int | tuple[int, int] = 10,
     fit = fit_mixture(prepared.data, components, covariance_type, floor, int(seed))
     say(f"curve over {levels_ve.size} noise levels ({schedule}, {space} space)")
     rng = check_rng(int(seed))
-    curve = weight_curve(fit.mixture, levels_ve, rng, rel_se=rel_se, max_draws=max_draws,
+    curve = expected_weight_curve(fit.mixture, levels_ve, rng, rel_se=rel_se, max_draws=max_draws,
                          jobs=jobs)
     mean = curve.mean * factor
     zoo = zoo_weights(on.sigma, prepared.sigma_data, space, schedule, on.t, on.parameters)
@@ -197,8 +197,9 @@ def data_report(dataset: Dataset, *, components: int | tuple[int, int] = 10,
             say(f"sensitivity: floor {other:g}")
             refit = fit_mixture(prepared.data, fit.n_components, covariance_type, other,
                                 int(seed))
-            other_curve = weight_curve(refit.mixture, levels_ve, rng, rel_se=SENSITIVITY_REL_SE,
-                                       min_draws=256, max_draws=max_draws, jobs=jobs)
+            other_curve = expected_weight_curve(refit.mixture, levels_ve, rng,
+                                                rel_se=SENSITIVITY_REL_SE,
+                                                min_draws=256, max_draws=max_draws, jobs=jobs)
             ratio = other_curve.mean / curve.mean  # the same in every space
             floors.append({
                 "floor": other, "log_likelihood_per_point": refit.log_likelihood_per_point,

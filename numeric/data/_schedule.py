@@ -37,19 +37,16 @@ def _spaces():
 
 
 def check_schedule_name(name: Any) -> str:
-    spaces = _spaces()
-    if name not in spaces.SCHEDULES:
-        raise InvalidArgumentError("--schedule", name, "unknown schedule",
-                                   f"choose one of {', '.join(spaces.SCHEDULES)}")
-    return str(name)
+    from numeric.weighting_curves import check_schedule_name as check
+
+    return check(name)
 
 
 def check_space_name(name: Any) -> str:
-    spaces = _spaces()
-    if name not in spaces.SPACES:
-        raise InvalidArgumentError("--space", name, "unknown space",
-                                   f"choose one of {', '.join(spaces.SPACES)}")
-    return str(name)
+    """One of derive's spaces (not ``lambda``: the data curve is a weight, not a density)."""
+    from numeric.weighting_curves import check_space_name as check
+
+    return check(name, with_lambda=False)
 
 
 def optimal_weight_factor(space: str) -> sp.Expr:
@@ -77,8 +74,8 @@ def optimal_weight_factor(space: str) -> sp.Expr:
     return sp.factor(at_ve / spaces.conversion_factor(space))
 
 
-def _function_of_t(expr: sp.Expr, values: dict[str, Any]):
-    from numeric.weighting_eval import _function_of_t as evaluate
+def function_of_t(expr: sp.Expr, values: dict[str, Any]):
+    from numeric.weighting_curves import function_of_t as evaluate
 
     return evaluate(expr, "", values)
 
@@ -116,7 +113,7 @@ def schedule_levels(schedule: str, space: str, sigma_data: float, *, levels: int
     """The levels of ``dsmw data`` on ``schedule``, ascending in ``sigma/alpha``.
 
     ``levels``: that many levels equally spaced in ``lambda`` over the schedule's range
-    (:func:`numeric.weighting_eval.level_grid`). ``sigmas``: levels given by
+    (:func:`numeric.weighting_curves.level_grid`). ``sigmas``: levels given by
     ``sigma/alpha = exp(-lambda/2)`` (``sigma`` itself on ``ve`` and ``edm``). On ``ve``
     the geometric schedule runs between the ends of the levels (so ``t`` spans [0, 1]
     and the likelihood weighting is that of those ends).
@@ -128,7 +125,7 @@ def schedule_levels(schedule: str, space: str, sigma_data: float, *, levels: int
     >>> bool(np.allclose([lv.t[0], lv.alpha[0], lv.factor[0]], [0.5, np.sqrt(0.5), 1.0]))
     True
     """
-    from numeric.weighting_eval import level_grid, schedule_parameters
+    from numeric.weighting_curves import level_grid, schedule_parameters
 
     spaces = _spaces()
     check_schedule_name(schedule)
@@ -153,7 +150,7 @@ def schedule_levels(schedule: str, space: str, sigma_data: float, *, levels: int
     if schedule == "ve" and sigma_ve.min() == sigma_ve.max():
         t = np.zeros_like(sigma_ve)
     else:
-        t = _function_of_t(inverse, values)(lam)
+        t = function_of_t(inverse, values)(lam)
     low, high = (float(v) for v in sched.t_range)
     slack = 1e-9 * (high - low)  # rounding of t(lambda) at the ends of the range
     if not np.all(np.isfinite(t)) or np.any(t < low - slack) or np.any(t > high + slack):
@@ -166,10 +163,10 @@ def schedule_levels(schedule: str, space: str, sigma_data: float, *, levels: int
         # the level is sigma itself: keep the given numbers bit for bit
         alpha, sigma = np.ones_like(sigma_ve), sigma_ve.copy()
     else:
-        alpha = _function_of_t(sched.alpha, values)(t)
-        sigma = _function_of_t(sched.sigma, values)(t)
+        alpha = function_of_t(sched.alpha, values)(t)
+        sigma = function_of_t(sched.sigma, values)(t)
     numeric_values = {**values, "sigma_data": sp.nsimplify(float(sigma_data))}
-    factor = _function_of_t(sched.at(optimal_weight_factor(space)), numeric_values)(t)
+    factor = function_of_t(sched.at(optimal_weight_factor(space)), numeric_values)(t)
     if not np.all(np.isfinite(factor) & (factor > 0)):
         raise InvalidArgumentError("--space", space, f"the conversion into {space} space "
                                    "is not finite and positive at every level",

@@ -4,7 +4,7 @@ Public API (re-exported; implementation in the submodules):
 
 * models: :class:`ComponentMeansModel`, :class:`FeatureModel`, :func:`mixture_score_1d`
 * weightings: :func:`weighting_zoo`, :class:`StudyWeighting`
-* C8: :func:`gradient_moments`, :func:`level_grid`, :func:`normalised`,
+* C8: :func:`gradient_moments`, :func:`quadrature_grid`, :func:`normalised`,
   :func:`pointwise_ratio`, :func:`monte_carlo_gradient_covariance`, :func:`gradient_study`
 * C9: :func:`train`, :func:`score_error`, :func:`training_study`
 * reports: :func:`render_study_notes`, :func:`study_notes`, :func:`save_study`,
@@ -16,10 +16,10 @@ from numeric.study.gradients import (
     GradientMoments,
     best_fit,
     gradient_moments,
-    level_grid,
     monte_carlo_gradient_covariance,
     normalised,
     pointwise_ratio,
+    quadrature_grid,
     second_moment_variance,
     second_moment_z_test,
 )
@@ -39,11 +39,11 @@ __all__ = [
     "best_fit",
     "gradient_moments",
     "gradient_study",
-    "level_grid",
     "mixture_score_1d",
     "monte_carlo_gradient_covariance",
     "normalised",
     "pointwise_ratio",
+    "quadrature_grid",
     "render_study_notes",
     "save_study",
     "score_error",

@@ -41,11 +41,11 @@ __all__ = [
     "best_fit",
     "describe_grid",
     "gradient_moments",
-    "level_grid",
     "mean_weight",
     "monte_carlo_gradient_covariance",
     "normalised",
     "pointwise_ratio",
+    "quadrature_grid",
     "second_moment_variance",
     "second_moment_z_test",
 ]
@@ -88,7 +88,7 @@ def _simpson_weights(n: int, step: float) -> Array:
     return weights * step / 3.0
 
 
-def level_grid(mixture: GaussianMixture, sigma: float, nodes: int = SIMPSON_NODES,
+def quadrature_grid(mixture: GaussianMixture, sigma: float, nodes: int = SIMPSON_NODES,
                width: float = 12.0) -> LevelGrid:
     """The quadrature grid of one noise level, with the true score, ``h`` and ``Sigma_1``."""
     noised = mixture.noised(sigma)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from numeric.mixture import GaussianMixture, _max_last, _sum_last, hermite_e
+from numeric.mixture import GaussianMixture, hermite_e, max_last, sum_last
 
 __all__ = ["ComponentMeansModel", "FeatureModel", "mixture_score_1d"]
 
@@ -34,8 +34,8 @@ def _log_responsibilities(x: Array, means: Array, variances: Array, log_weights:
     c = variances
     offset = x[..., None] - means
     log_joint = log_weights - 0.5 * (np.log(c) + offset * offset / c)
-    log_r = log_joint - _max_last(log_joint)[..., None]
-    log_r -= np.log(_sum_last(np.exp(log_r)))[..., None]
+    log_r = log_joint - max_last(log_joint)[..., None]
+    log_r -= np.log(sum_last(np.exp(log_r)))[..., None]
     return log_r, -offset / c
 
 
@@ -62,10 +62,10 @@ def mixture_score_1d(x: Array, means: Array, variances: Array, log_weights: Arra
     c = variances + (sigma**2)[..., None]
     log_r, g = _log_responsibilities(x, means[..., None, :], c, log_weights)
     r = np.exp(log_r)
-    score = _sum_last(r * g)
+    score = sum_last(r * g)
     # d/dx sum_k r_k g_k = sum_k r_k (g_k - s)^2 - sum_k r_k / c_k  (between minus within)
     centred = g - score[..., None]
-    return score, _sum_last(r * (centred * centred - 1.0 / c))
+    return score, sum_last(r * (centred * centred - 1.0 / c))
 
 
 @dataclass(frozen=True)
@@ -101,7 +101,7 @@ class ComponentMeansModel:
         c = self.mixture.eigenvalues[:, 0] + (sigma**2)[..., None]
         log_r, g = _log_responsibilities(x, theta[..., None, :], c, self.mixture.log_weights)
         r = np.exp(log_r)
-        f = _sum_last(r * g)
+        f = sum_last(r * g)
         return f, r * (1.0 / c - g * (g - f[..., None]))
 
 

@@ -15,9 +15,9 @@ from numeric.study.gradients import (
     NORMALISATIONS,
     best_fit,
     gradient_moments,
-    level_grid,
     normalised,
     pointwise_ratio,
+    quadrature_grid,
     second_moment_variance,
     second_moment_z_test,
 )
@@ -137,7 +137,7 @@ def gradient_study(quick: bool = False, seed: int = DEFAULT_STUDY_SEED,
         if progress is not None:
             progress(job, len(jobs), f"{mixture_name}, {schedule_name}")
         mixture, schedule = example(mixture_name), _schedule(spec)
-        grids = [level_grid(mixture, s) for s in schedule]
+        grids = [quadrature_grid(mixture, s) for s in schedule]
         zoo = weighting_zoo(mixture, schedule)
         heuristic = next(w for w in zoo if w.name == "heuristic sigma^2")
         if schedule_name == schedules[0][0]:
@@ -278,7 +278,7 @@ def training_study(quick: bool = False, seed: int = DEFAULT_STUDY_SEED,
     n_seeds = 20
     steps = 300 if quick else 2000
     batch_per_level = 8
-    grids = [level_grid(mixture, s, nodes=513) for s in schedule]
+    grids = [quadrature_grid(mixture, s, nodes=513) for s in schedule]
     zoo = weighting_zoo(mixture, schedule)
     zoo = (*zoo, _oracle_per_sigma(zoo))
     rate_grids = {"sgd": 10.0 ** np.arange(-5.0, 1.01, 1.0 if quick else 0.5),

@@ -23,7 +23,7 @@ from numeric._validation import InvalidArgumentError, check_one_dimensional, che
 from numeric.expectations import expected_optimal_weight
 from numeric.mixture import GaussianMixture
 from numeric.study.models import mixture_score_1d
-from numeric.weighting_eval import _bind_by_name
+from numeric.weighting_curves import bind_by_name
 
 __all__ = ["MIN_SNR_GAMMA", "StudyWeighting", "weighting_zoo"]
 
@@ -106,7 +106,7 @@ def weighting_zoo(mixture: GaussianMixture, schedule: Array) -> tuple[StudyWeigh
     def from_derive(name: str) -> StudyWeighting:
         expr = derived[name]
         formula = sp.latex(expr)
-        function = sp.lambdify(derive.sigma, _bind_by_name(expr, values), "numpy")
+        function = sp.lambdify(derive.sigma, bind_by_name(expr, values), "numpy")
         return StudyWeighting(_FROM_DERIVE[name], formula,
                               lambda x, sigma: function(sigma) + 0.0 * x)
 

@@ -27,7 +27,6 @@ from numeric.user_check._weight import (
     NUMERIC_TOLERANCE,
     WeightCheck,
     check_weight,
-    display_variable,
     format_weight_check,
 )
 
@@ -47,7 +46,6 @@ __all__ = [
     "check_noise",
     "check_order_budget",
     "check_weight",
-    "display_variable",
     "format_verdict",
     "format_weight_check",
 ]

@@ -15,9 +15,9 @@ from typing import Any
 import numpy as np
 
 from numeric.user_check._symbolic import SYMPY_FAILURES, compare
+from numeric.weighting_curves import display_variable
 
-__all__ = ["NUMERIC_TOLERANCE", "WeightCheck", "check_weight", "display_variable",
-           "format_weight_check"]
+__all__ = ["NUMERIC_TOLERANCE", "WeightCheck", "check_weight", "format_weight_check"]
 
 #: Largest relative difference over the lambda grid that still counts as the same weight.
 NUMERIC_TOLERANCE = 1e-9
@@ -109,18 +109,18 @@ def check_weight(expression: str, space: str, schedule: str, name: str,
 
     import derive
     from derive import spaces
-    from numeric.weighting_eval import (
-        _bind_by_name,
-        _check_schedule,
-        _check_space,
-        _function_of_t,
+    from numeric.weighting_curves import (
+        bind_by_name,
+        check_schedule_name,
+        check_space_name,
+        function_of_t,
         level_grid,
         schedule_parameters,
     )
 
     record, values = derive.parse_weighting_name(name)
-    _check_space(space)
-    _check_schedule(schedule)
+    check_space_name(space)
+    check_schedule_name(schedule)
     vocabulary = _vocabulary(record)
     described = ", ".join(vocabulary)
     parsed = derive.parse_expression(expression.replace("min(", "Min(").replace(
@@ -132,17 +132,17 @@ def check_weight(expression: str, space: str, schedule: str, name: str,
     ratio_of_snr = spaces.alpha**2 / derive.sigma**2
     user = parsed.subs({spaces.snr: ratio_of_snr, spaces.lam: sp.log(ratio_of_snr)})
     user = sched.at(user)
-    user = _bind_by_name(user, bound)
+    user = bind_by_name(user, bound)
     if space == "lambda":
         reference = record.density_form(schedule, variable="t", values=bound, simplify=False)
     else:
         reference = record.in_space(space, schedule, variable="t", values=bound,
                                     simplify=False)
-    reference = _bind_by_name(reference, bound)
+    reference = bind_by_name(reference, bound)
     symbolic, constant = _symbolic(user, reference, up_to_constant)
     t, lam = level_grid(schedule, _GRID)
-    got = _function_of_t(user, schedule, bound)(t)
-    expected = _function_of_t(reference, schedule, bound)(t)
+    got = function_of_t(user, schedule, bound)(t)
+    expected = function_of_t(reference, schedule, bound)(t)
     with np.errstate(all="ignore"):
         factor = got / expected
     ok = np.isfinite(factor) & (expected != 0)
@@ -163,11 +163,6 @@ def check_weight(expression: str, space: str, schedule: str, name: str,
                        float(lam[worst]), float(t[worst]),
                        float(factor[worst]) if ok[worst] else math.nan, len(t))
 
-
-def display_variable(schedule: str) -> str:
-    """The variable a weight on ``schedule`` is shown in: sigma (ve, edm), t (vp-linear) or
-    lambda."""
-    return {"ve": "sigma", "edm": "sigma", "vp-linear": "t"}.get(schedule, "lambda")
 
 
 def _tidy_reference(record, space: str, schedule: str, values) -> Any:

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 from numeric import GaussianMixture
-from numeric.data import fit_mixture, load_dataset, prepare, weight_curve
+from numeric.data import expected_weight_curve, fit_mixture, load_dataset, prepare
 from numeric.data._curve import _Factors
 
 SIGMAS = np.geomspace(0.01, 10.0, 40)
@@ -35,7 +35,7 @@ def digits_fit():
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_digits_curve_40_levels(benchmark, digits_fit, jobs) -> None:
     fit, fit_seconds = digits_fit
-    curve = benchmark.pedantic(weight_curve, args=(fit.mixture, SIGMAS, 0),
+    curve = benchmark.pedantic(expected_weight_curve, args=(fit.mixture, SIGMAS, 0),
                                kwargs={"rel_se": 0.01, "jobs": jobs}, rounds=1)
     met = sum(lv.target_met for lv in curve.levels)
     draws = sum(lv.n_draws for lv in curve.levels)

@@ -23,6 +23,7 @@ from numeric.data import (
     convergence_check,
     data_notes,
     data_report,
+    expected_weight_curve,
     fit_mixture,
     hill_tail_index,
     load_dataset,
@@ -34,7 +35,6 @@ from numeric.data import (
     to_numeric_mixture,
     trace_optimal_weight,
     trace_weight_on_schedule,
-    weight_curve,
     zoo_weights,
 )
 from numeric.examples import example, random_mixture
@@ -161,7 +161,7 @@ def test_gaussian_data_gives_the_edm_weight_with_zero_spread() -> None:
     # C7: for N(0, s^2 I) the weight is sigma^2 (sigma^2 + s^2)/s^2 at every x~
     gm = GaussianMixture([1.0], [[1.0, -2.0, 0.5]], [np.eye(3) * 2.25])
     sigmas = np.array([0.1, 1.0, 10.0])
-    curve = weight_curve(gm, sigmas, 0, min_draws=64, max_draws=64, fisher_draws=64)
+    curve = expected_weight_curve(gm, sigmas, 0, min_draws=64, max_draws=64, fisher_draws=64)
     np.testing.assert_allclose(curve.mean, sigmas**2 * (sigmas**2 + 2.25) / 2.25, rtol=1e-12)
     assert np.all(curve.se <= 1e-12 * curve.mean)
     np.testing.assert_allclose(zoo_weights(sigmas, 1.5)["EDM"], curve.mean, rtol=1e-12)
@@ -169,17 +169,19 @@ def test_gaussian_data_gives_the_edm_weight_with_zero_spread() -> None:
 
 def test_curve_draws_until_the_target_and_reports_misses() -> None:
     gm = example("three-mode-1d")
-    curve = weight_curve(gm, np.array([0.2, 1.0]), 3, rel_se=0.005, min_draws=256)
+    curve = expected_weight_curve(gm, np.array([0.2, 1.0]), 3, rel_se=0.005, min_draws=256)
     assert all(lv.target_met and lv.relative_se <= 0.005 for lv in curve.levels)
-    capped = weight_curve(gm, np.array([1.0]), 3, rel_se=1e-6, min_draws=256, max_draws=512)
+    capped = expected_weight_curve(gm, np.array([1.0]), 3, rel_se=1e-6, min_draws=256,
+                                   max_draws=512)
     assert not capped.levels[0].target_met and capped.levels[0].n_draws == 512
 
 
 def test_curve_does_not_depend_on_the_number_of_workers() -> None:
     gm = random_mixture(np.random.default_rng(2), dim=3, n_components=3)
     sigmas = np.geomspace(0.1, 3.0, 3)
-    one = weight_curve(gm, sigmas, 5, min_draws=256, max_draws=512, fisher_draws=64)
-    two = weight_curve(gm, sigmas, 5, min_draws=256, max_draws=512, fisher_draws=64, jobs=2)
+    one = expected_weight_curve(gm, sigmas, 5, min_draws=256, max_draws=512, fisher_draws=64)
+    two = expected_weight_curve(gm, sigmas, 5, min_draws=256, max_draws=512, fisher_draws=64,
+                                jobs=2)
     assert one.to_dict()["levels"] == two.to_dict()["levels"]
 
 
@@ -192,7 +194,7 @@ def _coverage(gm, sigma, runs, n, seed, adaptive=False):
     for _ in range(runs):
         kwargs = ({"rel_se": 0.02, "min_draws": 256, "max_draws": n} if adaptive
                   else {"min_draws": n, "max_draws": n})
-        lv = weight_curve(gm, np.array([sigma]), rng, fisher_draws=16, chunk=256,
+        lv = expected_weight_curve(gm, np.array([sigma]), rng, fisher_draws=16, chunk=256,
                           **kwargs).levels[0]
         hit = abs(lv.mean - truth) <= 1.96 * lv.se
         covered += hit
@@ -253,7 +255,7 @@ def test_heavy_tailed_level_is_flagged() -> None:
     k = 500
     variances = (np.arange(k) + 0.5) / k * 1e-2
     gm = GaussianMixture.one_dimensional(np.full(k, 1 / k), np.arange(k) * 1.5, variances)
-    curve = weight_curve(gm, np.array([1e-5, 0.1]), 0, min_draws=4096, max_draws=4096,
+    curve = expected_weight_curve(gm, np.array([1e-5, 0.1]), 0, min_draws=4096, max_draws=4096,
                          fisher_draws=16)
     assert curve.levels[-1].variance_looks_infinite, curve.levels[-1]
     assert 0.7 < curve.levels[-1].tail_index < 1.5
@@ -335,7 +337,7 @@ def test_cli_json_holds_the_mixture_and_every_printed_number(capsys, tmp_path) -
                          mixture["covariances"])
     # recompute one level independently from the JSON's mixture
     level = report["curve"]["levels"][2]
-    again = weight_curve(gm, np.array([level["sigma"]]), 99, rel_se=0.01).levels[0]
+    again = expected_weight_curve(gm, np.array([level["sigma"]]), 99, rel_se=0.01).levels[0]
     assert abs(again.mean - level["mean"]) < 5 * math.hypot(again.se, level["se"])
     assert set(report["zoo"]) >= {"sigma^2 (NCSN)", "EDM", "Min-SNR-5"}
     assert report["verdict"]["closest"] in report["zoo"]
@@ -429,10 +431,10 @@ def _report(**options):
 def test_ve_score_space_is_todays_curve_bit_for_bit() -> None:
     sigmas = np.geomspace(0.05, 8.0, 6)
     report = _report(schedule="ve", space="score", sigmas=sigmas)
-    # today's path, by hand: the same fit, weight_curve on the same generator, zoo_weights
+    # today's path, by hand: the same fit, expected_weight_curve on the same generator, zoo_weights
     prepared = prepare(_two_blobs())
     fit = fit_mixture(prepared.data, 2, "full", 0.01, 3)
-    today = weight_curve(fit.mixture, sigmas, check_rng(3), rel_se=0.05, max_draws=2048)
+    today = expected_weight_curve(fit.mixture, sigmas, check_rng(3), rel_se=0.05, max_draws=2048)
     assert report["curve"]["levels"] == today.to_dict()["levels"]
     expected_zoo = zoo_weights(sigmas, prepared.sigma_data)
     assert report["zoo"] == {name: w.tolist() for name, w in expected_zoo.items()}

@@ -55,7 +55,7 @@ def _ratio_magnitudes(gm, x, sigma, top):
 def _reference_magnitude(gm, x, sigma, n, square):
     """Absolute-value bound of the Hermite-moment reference (``E[He_n]`` or ``E[He_n^2]``)."""
     r, _, b = _noise_posterior(gm, x, sigma)
-    _, means, _ = gm._posterior_parts(x, sigma)
+    _, means, _ = gm.posterior_parts(x, sigma)
     a = (abs(x[0, 0]) + np.abs(means[..., 0])) / sigma
     coeffs = herme.herme2poly(np.eye(n + 1)[n])
     if square:

@@ -22,11 +22,11 @@ from numeric.study import (
     FeatureModel,
     best_fit,
     gradient_moments,
-    level_grid,
     mixture_score_1d,
     monte_carlo_gradient_covariance,
     normalised,
     pointwise_ratio,
+    quadrature_grid,
     score_error,
     second_moment_variance,
     second_moment_z_test,
@@ -43,7 +43,7 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture(scope="module")
 def setting():
     gm = example("two-mode-1d")
-    return gm, [level_grid(gm, s, nodes=1025) for s in SCHEDULE], weighting_zoo(gm, SCHEDULE)
+    return gm, [quadrature_grid(gm, s, nodes=1025) for s in SCHEDULE], weighting_zoo(gm, SCHEDULE)
 
 
 def _models(gm):
@@ -97,7 +97,7 @@ def test_component_means_model_is_the_true_score_at_the_means() -> None:
 
 def test_feature_model_fits_gaussian_data_exactly() -> None:
     gm = example("gaussian-1d")
-    grids = [level_grid(gm, s, nodes=1025) for s in SCHEDULE]
+    grids = [quadrature_grid(gm, s, nodes=1025) for s in SCHEDULE]
     model = FeatureModel(gm, (0.05, 5.0))
     theta = best_fit(model, grids, weighting_zoo(gm, SCHEDULE)[1])
     assert float(score_error(model, theta, grids)) < 1e-20
@@ -135,7 +135,7 @@ def test_known_second_moment_variance_matches_the_draws() -> None:
     # for their sample variance over 10^6 draws to be a good reference (seen: within 4%).
     gm = example("two-mode-1d")
     schedule = np.geomspace(0.3, 2.0, 4)
-    grids = [level_grid(gm, s, nodes=1025) for s in schedule]
+    grids = [quadrature_grid(gm, s, nodes=1025) for s in schedule]
     model = _models(gm)[0]
     theta = model.true_parameters()
     for weighting in weighting_zoo(gm, schedule)[1:3]:
@@ -209,14 +209,14 @@ def test_pointwise_ratio_identity_and_log_concave_sign(setting) -> None:
         r = pointwise_ratio(grid)
         assert r["identity_gap"] < 1e-10
         assert 0.0 <= r["mass_heuristic_smaller"] <= 1.0
-    gaussian = level_grid(example("gaussian-1d"), 0.5, nodes=513)
+    gaussian = quadrature_grid(example("gaussian-1d"), 0.5, nodes=513)
     assert pointwise_ratio(gaussian)["mass_heuristic_smaller"] == pytest.approx(1.0)
 
 
 # -- training (C9) --------------------------------------------------------------------
 def _small_run(rates, seed=3, steps=150):
     gm = example("two-mode-1d")
-    grids = [level_grid(gm, s, nodes=257) for s in SCHEDULE]
+    grids = [quadrature_grid(gm, s, nodes=257) for s in SCHEDULE]
     model = ComponentMeansModel(gm)
     initial = model.true_parameters() + np.random.default_rng(0).normal(size=(4, 2))
     zoo = weighting_zoo(gm, SCHEDULE)
@@ -237,7 +237,7 @@ def test_training_learns_diverges_when_it_should_and_is_deterministic() -> None:
 
 def test_adam_runs_and_unknown_optimizer_is_refused() -> None:
     gm = example("two-mode-1d")
-    grids = [level_grid(gm, s, nodes=257) for s in SCHEDULE]
+    grids = [quadrature_grid(gm, s, nodes=257) for s in SCHEDULE]
     model = ComponentMeansModel(gm)
     initial = np.zeros((2, 2))
     w = weighting_zoo(gm, SCHEDULE)[1]
@@ -306,7 +306,7 @@ def _moderate_mixtures(draw):
 def test_oracle_sandwich_is_smallest_on_fuzzed_mixtures(gm, levels) -> None:
     schedule = np.sort(np.asarray(levels))
     assume(np.all(np.diff(schedule) > 1e-3))
-    grids = [level_grid(gm, s, nodes=513) for s in schedule]
+    grids = [quadrature_grid(gm, s, nodes=513) for s in schedule]
     zoo = weighting_zoo(gm, schedule)
     model = ComponentMeansModel(gm)
     theta = model.true_parameters()

@@ -71,8 +71,8 @@ def test_edm_weight_is_the_gaussian_data_optimum_on_every_schedule(schedule: str
     # noise level is taken as the schedule's sigma instead of sigma/alpha on VP schedules.
     import derive
     from numeric.mixture import GaussianMixture
-    from numeric.weighting_eval import (
-        _function_of_t,
+    from numeric.weighting_curves import (
+        function_of_t,
         level_grid,
         schedule_parameters,
         weight_curve,
@@ -82,8 +82,8 @@ def test_edm_weight_is_the_gaussian_data_optimum_on_every_schedule(schedule: str
     t, _ = level_grid(schedule, 41)
     curve = weight_curve(f"edm:{spread}", "x0", schedule, t)
     sched, values = derive.schedule(schedule), schedule_parameters(schedule)
-    alpha = _function_of_t(sched.alpha, schedule, values)(t) * np.ones_like(t)
-    sigma = _function_of_t(sched.sigma, schedule, values)(t) * np.ones_like(t)
+    alpha = function_of_t(sched.alpha, schedule, values)(t) * np.ones_like(t)
+    sigma = function_of_t(sched.sigma, schedule, values)(t) * np.ones_like(t)
     data = GaussianMixture([1.0], [[0.0]], [[[spread**2]]])
     reference = np.array([1.0 / data.posterior_moments(np.zeros((1, 1)), s)[1][0, 0, 0]
                           for s in sigma / alpha])

@@ -16,7 +16,7 @@ from numpy.typing import NDArray
 
 import derive
 from derive import spaces
-from numeric._validation import InvalidArgumentError, check_one_dimensional
+from numeric._validation import InvalidArgumentError, check_choice, check_one_dimensional
 from numeric.expectations import expected_optimal_weight
 from numeric.mixture import GaussianMixture
 
@@ -49,33 +49,31 @@ class WeightingCurve:
     values: Array
 
 
-def _check_space(space: str) -> str:
-    if space not in ALL_SPACES:
-        raise InvalidArgumentError("--space", space, "unknown space",
-                                   f"choose one of {', '.join(ALL_SPACES)}")
-    return space
+def check_space_name(space: object, with_lambda: bool = True) -> str:
+    """A parameterisation name: one of derive's spaces, or ``lambda`` (a density form)
+    unless ``with_lambda`` is false."""
+    return check_choice("--space", space, ALL_SPACES if with_lambda else spaces.SPACES,
+                        "space")
 
 
-def _check_schedule(schedule: str) -> str:
-    if schedule not in spaces.SCHEDULES:
-        raise InvalidArgumentError("--schedule", schedule, "unknown schedule",
-                                   f"choose one of {', '.join(spaces.SCHEDULES)}")
-    return schedule
+def check_schedule_name(schedule: object) -> str:
+    """A schedule name of :data:`derive.SCHEDULES`."""
+    return check_choice("--schedule", schedule, spaces.SCHEDULES, "schedule")
 
 
 def schedule_parameters(schedule: str) -> dict[str, sp.Expr]:
     """Default values of the schedule's parameters, by name."""
-    return {s.name: v for s, v in spaces.schedule(_check_schedule(schedule)).parameters}
+    return {s.name: v for s, v in spaces.schedule(check_schedule_name(schedule)).parameters}
 
 
-def _bind_by_name(expr: sp.Expr, values: dict) -> sp.Expr:
+def bind_by_name(expr: sp.Expr, values: dict) -> sp.Expr:
     """``expr`` with each free symbol whose name is a key of ``values`` replaced by its value
     (derive's symbols carry assumptions, so they are matched by name)."""
     return expr.subs({s: values[s.name] for s in expr.free_symbols if s.name in values})
 
 
-def _function_of_t(expr: sp.Expr, schedule: str, values: dict[str, sp.Expr]):
-    bound = _bind_by_name(expr, values)
+def function_of_t(expr: sp.Expr, schedule: str, values: dict[str, sp.Expr]):
+    bound = bind_by_name(expr, values)
     extra = bound.free_symbols - {spaces.time}
     if extra:
         raise InvalidArgumentError("weighting", sorted(s.name for s in extra),
@@ -93,18 +91,18 @@ def _function_of_t(expr: sp.Expr, schedule: str, values: dict[str, sp.Expr]):
 
 def time_of_lambda(schedule: str, lam: Array) -> Array:
     """``t(lambda)`` of the schedule (derived by :mod:`derive`), evaluated."""
-    inverse = spaces.schedule(_check_schedule(schedule)).time_of_lambda()
+    inverse = spaces.schedule(check_schedule_name(schedule)).time_of_lambda()
     expr = inverse.subs(spaces.lam, sp.Symbol("t", positive=True))
-    return _function_of_t(expr, schedule, schedule_parameters(schedule))(lam)
+    return function_of_t(expr, schedule, schedule_parameters(schedule))(lam)
 
 
 def level_grid(schedule: str, n: int = 201, margin: float = 1e-3) -> tuple[Array, Array]:
     """``(t, lambda)`` on ``n`` levels equally spaced in ``lambda`` inside the schedule's
     ``t`` range (``margin`` of the range trimmed at each end, where ``lambda`` diverges)."""
-    sched = spaces.schedule(_check_schedule(schedule))
+    sched = spaces.schedule(check_schedule_name(schedule))
     low, high = (float(v) for v in sched.t_range)
     span = high - low
-    lam_of_t = _function_of_t(sched.lam, schedule, schedule_parameters(schedule))
+    lam_of_t = function_of_t(sched.lam, schedule, schedule_parameters(schedule))
     ends = lam_of_t(np.array([low + margin * span, high - margin * span]))
     lam = np.linspace(ends[1], ends[0], n)
     return time_of_lambda(schedule, lam), lam
@@ -128,8 +126,8 @@ def weight_curve(text: str, space: str, schedule: str, t: Array) -> WeightingCur
     True
     """
     record, values = _named(text)
-    _check_space(space)
-    _check_schedule(schedule)
+    check_space_name(space)
+    check_schedule_name(schedule)
     values = {**schedule_parameters(schedule), **values}
     if space == "lambda":
         expr = record.density_form(schedule, variable="t", simplify=False)
@@ -137,9 +135,9 @@ def weight_curve(text: str, space: str, schedule: str, t: Array) -> WeightingCur
         expr = record.in_space(space, schedule, variable="t", simplify=False)
     t = np.asarray(t, dtype=np.float64)
     sched = spaces.schedule(schedule)
-    lam = _function_of_t(sched.lam, schedule, values)(t)
+    lam = function_of_t(sched.lam, schedule, values)(t)
     return WeightingCurve(text, space, schedule, t, lam,
-                          _function_of_t(expr, schedule, values)(t))
+                          function_of_t(expr, schedule, values)(t))
 
 
 def density_curve(text: str, schedule: str, t: Array) -> WeightingCurve:
@@ -154,22 +152,28 @@ def expected_optimal_curve(mixture: GaussianMixture, space: str, schedule: str, 
     VE expectation by quadrature over the exact mixture). In ``lambda``: the density
     form of ``E[W*]`` with uniform ``t``."""
     check_one_dimensional(mixture, "E[W*] curves")
-    _check_space(space)
-    sched = spaces.schedule(_check_schedule(schedule))
+    check_space_name(space)
+    sched = spaces.schedule(check_schedule_name(schedule))
     values = schedule_parameters(schedule)
     t = np.asarray(t, dtype=np.float64)
-    alpha = _function_of_t(sched.alpha, schedule, values)(t)
-    sigma = _function_of_t(sched.sigma, schedule, values)(t)
+    alpha = function_of_t(sched.alpha, schedule, values)(t)
+    sigma = function_of_t(sched.sigma, schedule, values)(t)
     level = sigma / alpha
     eps_weight = np.array([float(expected_optimal_weight(mixture, float(s)).value) / s**2
                            for s in level])
     if space == "lambda":
         low, high = (float(v) for v in sched.t_range)
-        speed = _function_of_t(-sp.diff(sched.lam, spaces.time), schedule, values)(t)
+        speed = function_of_t(-sp.diff(sched.lam, spaces.time), schedule, values)(t)
         out = eps_weight / (high - low) / speed
     else:
-        factor = _function_of_t(sched.at(spaces.conversion_factor(space)), schedule,
+        factor = function_of_t(sched.at(spaces.conversion_factor(space)), schedule,
                                 {**values, "sigma_data": sp.Rational(1, 2)})(t)
         out = eps_weight / factor
-    lam = _function_of_t(sched.lam, schedule, values)(t)
+    lam = function_of_t(sched.lam, schedule, values)(t)
     return WeightingCurve("E[W*]", space, schedule, t, lam, out)
+
+
+def display_variable(schedule: str) -> str:
+    """The variable a weight on ``schedule`` is shown in: sigma (ve, edm), t (vp-linear) or
+    lambda."""
+    return {"ve": "sigma", "edm": "sigma", "vp-linear": "t"}.get(schedule, "lambda")

@@ -41,7 +41,7 @@ CLAIM_MODULES: tuple[ModuleType, ...] = (mix, noise, c1_mean, c2_covariance, c3_
 CLAIM_TITLES: dict[str, str] = {module.ID: module.TITLE for module in CLAIM_MODULES}
 
 #: Claim -> the public derive functions its checks consume (the README's table; a wrong
-#: version of each must make a check of that claim fail: tests/numeric/test_contract.py).
+#: version of each must make a check of that claim fail: tests/numeric/checks/test_contract.py).
 CONSUMES: dict[str, tuple[str, ...]] = {module.ID: module.CONSUMES for module in CLAIM_MODULES
                                         if module.CONSUMES}
 

@@ -38,7 +38,8 @@ def run(args: argparse.Namespace) -> int:
     from numeric._io import check_output_dir, pyplot, strict_json
     from numeric._validation import check_seed
     from numeric.cli._progress import progress_printer
-    from numeric.study import report, runner
+    from numeric.study import _report as report
+    from numeric.study import _runner as runner
 
     # The runner seeds its generators only deep inside the run: the seed is checked here,
     # by the library's check, so that a bad one is refused at once.

@@ -313,7 +313,7 @@ def data_notes(directory: str | Path) -> str:
         "infinite (it is finite: `tr W*/d <= sigma^2 (1 + sigma^2/lambda_min)`, but that "
         "bound can be far above the mean), and the level is flagged.",
         "",
-        "Checks of this pipeline (`tests/numeric/test_data.py`, each also run on a "
+        "Checks of this pipeline (`tests/numeric/data/test_data.py`, each also run on a "
         "deliberately wrong value, which it rejects): in d = 1 the Monte Carlo curve "
         "against Simpson quadrature of the exact weight (z-test, family-wise false-alarm "
         "rate 1e-4; 3% off is rejected); the small-sigma slope "

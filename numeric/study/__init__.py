@@ -11,7 +11,7 @@ Public API (re-exported; implementation in the submodules):
   :func:`write_plots`
 """
 
-from numeric.study.gradients import (
+from numeric.study._gradients import (
     NORMALISATIONS,
     GradientMoments,
     best_fit,
@@ -23,11 +23,11 @@ from numeric.study.gradients import (
     second_moment_variance,
     second_moment_z_test,
 )
-from numeric.study.models import ComponentMeansModel, FeatureModel, mixture_score_1d
-from numeric.study.report import render_study_notes, save_study, study_notes, write_plots
-from numeric.study.runner import DEFAULT_STUDY_SEED, gradient_study, training_study
-from numeric.study.training import score_error, train
-from numeric.study.weightings import StudyWeighting, weighting_zoo
+from numeric.study._models import ComponentMeansModel, FeatureModel, mixture_score_1d
+from numeric.study._report import render_study_notes, save_study, study_notes, write_plots
+from numeric.study._runner import DEFAULT_STUDY_SEED, gradient_study, training_study
+from numeric.study._training import score_error, train
+from numeric.study._weightings import StudyWeighting, weighting_zoo
 
 __all__ = [
     "DEFAULT_STUDY_SEED",

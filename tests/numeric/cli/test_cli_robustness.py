@@ -191,7 +191,7 @@ def test_full_disk_during_derive_leaves_no_partial_note(tmp_path, capsys, monkey
 def test_study_results_reach_stdout_when_saving_fails(tmp_path, capsys, monkeypatch) -> None:
     result = {"study": "gradients", "quick": True, "seed": 1, "cases": [],
               "not_finite": float("inf")}
-    monkeypatch.setattr("numeric.study.runner.gradient_study", lambda **kwargs: result)
+    monkeypatch.setattr("numeric.study._runner.gradient_study", lambda **kwargs: result)
     monkeypatch.setattr("numeric._io.os.replace", _full_disk)
     code, out, err = run(["study", "gradients", "--save", str(tmp_path)], capsys)
     assert code == 2 and "saving failed" in err and "printed above" in err

@@ -11,7 +11,7 @@ import numpy as np
 
 from numeric.examples import example
 from numeric.mixture import GaussianMixture
-from numeric.study.gradients import (
+from numeric.study._gradients import (
     NORMALISATIONS,
     best_fit,
     gradient_moments,
@@ -21,9 +21,9 @@ from numeric.study.gradients import (
     second_moment_variance,
     second_moment_z_test,
 )
-from numeric.study.models import ComponentMeansModel, FeatureModel
-from numeric.study.training import score_error, train
-from numeric.study.weightings import StudyWeighting, weighting_zoo
+from numeric.study._models import ComponentMeansModel, FeatureModel
+from numeric.study._training import score_error, train
+from numeric.study._weightings import StudyWeighting, weighting_zoo
 
 __all__ = ["DEFAULT_STUDY_SEED", "gradient_study", "sign_test", "training_study"]
 
@@ -92,7 +92,7 @@ def _monte_carlo_check(model, mixture, schedule, cases, n_samples: int, seed: in
     """Monte Carlo ``E[g g^T]/4`` against the exact one, entry by entry, in two stages.
 
     The standard errors are known from the exact fourth moments
-    (:func:`numeric.study.gradients.second_moment_variance`): the statistics are
+    (:func:`numeric.study._gradients.second_moment_variance`): the statistics are
     heavy-tailed (products up to ``u^12`` for the feature model), and sample errors from
     the same draws came out at 25-80% of the true ones, which over-rejected (|z| up to
     9.5 on true formulas). Stage 1 uses ``n_samples`` draws at family-wise rate

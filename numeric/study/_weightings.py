@@ -22,7 +22,7 @@ import derive
 from numeric._validation import InvalidArgumentError, check_one_dimensional, check_schedule
 from numeric.expectations import expected_optimal_weight
 from numeric.mixture import GaussianMixture
-from numeric.study.models import mixture_score_1d
+from numeric.study._models import mixture_score_1d
 from numeric.weighting_curves import bind_by_name
 
 __all__ = ["MIN_SNR_GAMMA", "StudyWeighting", "weighting_zoo"]

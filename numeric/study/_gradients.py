@@ -32,7 +32,7 @@ from numeric._validation import InvalidArgumentError, check_choice
 from numeric.mixture import GaussianMixture
 from numeric.moments import conditional_covariance, target_central_moments
 from numeric.montecarlo import Estimate, ZTest, streamed_mean, z_test
-from numeric.study.models import mixture_score_1d
+from numeric.study._models import mixture_score_1d
 
 __all__ = [
     "NORMALISATIONS",

@@ -37,7 +37,7 @@ from numeric.study import (
 
 ALPHA = 1e-4  # family-wise false-alarm rate of each Monte Carlo test below
 SCHEDULE = np.geomspace(0.05, 5.0, 8)
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture(scope="module")
@@ -322,7 +322,7 @@ def test_oracle_sandwich_is_smallest_on_fuzzed_mixtures(gm, levels) -> None:
 
 
 def test_results_are_plain_json_even_when_runs_diverge() -> None:
-    from numeric.study.runner import _jsonable
+    from numeric.study._runner import _jsonable
 
     out = _jsonable({"errors": np.array([1.0, np.inf]), "mean": np.float64(np.nan),
                      "count": np.int64(3), "nested": [{"x": -np.inf}]})

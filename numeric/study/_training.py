@@ -29,7 +29,7 @@ from numeric._validation import (
     check_schedule,
 )
 from numeric.mixture import GaussianMixture
-from numeric.study.gradients import LevelGrid, ScoreModel
+from numeric.study._gradients import LevelGrid, ScoreModel
 
 __all__ = ["DIVERGENCE_BOUND", "TrainingRuns", "score_error", "train"]
 

@@ -41,7 +41,7 @@ from numeric.examples import example, random_mixture
 from numeric.expectations import expected_optimal_weight
 from numeric.moments import optimal_weight
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 ALPHA = 1e-4  # family-wise false-alarm rate of each z-test below
 
 

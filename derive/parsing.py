@@ -18,8 +18,12 @@ budgets, whatever the vocabulary (they are documented in ``notes/theory.md``):
 - integer literals of at most :data:`MAX_INTEGER_DIGITS` digits;
 - every exponent that is a constant has absolute value at most :data:`MAX_EXPONENT`;
 - ``factorial`` and ``binomial`` take integer constants from 0 to :data:`MAX_FACTORIAL`;
-- every constant power (``2**60``, ``(10**30)**9``) stays finite in double
-  precision (below about ``1.8e308``).
+- every constant power (``2**60``, ``(10**30)**9``), every float literal (``1e400``) and
+  every sum, product or quotient of constants stays finite in double precision (below
+  about ``1.8e308``);
+- every constant is real: no imaginary unit (``I``, ``1j``), no square root or logarithm
+  of a negative constant, no non-integer power of a negative constant (``(-1)**(1/2)``);
+  and the parsed formula has no ``I`` in it (``sqrt(-sigma)``).
 """
 
 from __future__ import annotations
@@ -71,6 +75,13 @@ def _refuse(text: str, problem: str, fix: str, argument: str):
     return InvalidArgumentError(argument, text, problem, fix)
 
 
+#: The fix of every refusal of a complex constant.
+_REAL_FIX = ("a formula must be real: take square roots and logarithms of positive "
+             "constants, and powers of negative constants with integer exponents only")
+#: The fix of every refusal of a constant beyond double precision.
+_DOUBLE_FIX = "use constants below about 1.8e308 in absolute value"
+
+
 def parse_expression(
     text: str, vocabulary: dict[str, sp.Expr], argument: str = "expression",
     names: str | None = None,
@@ -116,11 +127,16 @@ def parse_expression(
             name = token.string
             if name.startswith("_") or keyword.iskeyword(name):
                 raise _refuse(text, f"name '{name}' is not allowed", hint, argument)
+            if name == "I" and name not in allowed:
+                raise _refuse(text, "the imaginary unit I is not allowed", _REAL_FIX,
+                              argument)
             if name not in allowed:
                 raise _refuse(text, f"unknown symbol '{name}'", hint, argument)
         after_name = previous is not None and previous.type == tokenize.NAME
         if token.type == tokenize.NUMBER and after_name:
             raise _refuse(text, f"could not parse near '{token.string}'", hint, argument)
+        if token.type == tokenize.NUMBER and token.string[-1:] in {"j", "J"}:
+            raise _refuse(text, f"the complex constant {token.string}", _REAL_FIX, argument)
         previous = token
     transformations = (*standard_transformations, convert_xor)
     global_dict = {"__builtins__": {}, **_PARSER_NAMES, **allowed}
@@ -149,6 +165,8 @@ def parse_expression(
     if expr.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
         raise _refuse(text, f"undefined or infinite ({expr}; e.g. a division by zero)",
                       "write a finite formula", argument)
+    if expr.has(sp.I):
+        raise _refuse(text, f"complex ({expr})", _REAL_FIX, argument)
     return expr
 
 
@@ -233,7 +251,11 @@ def _constant_value(node: ast.AST, values: dict[int, object], text: str, argumen
                               argument)
             return float(node.args[0].value)
         if name == "Float" and node.args and isinstance(node.args[0], ast.Constant):
-            return float(node.args[0].value)
+            value = float(node.args[0].value)
+            if not math.isfinite(value):
+                raise _refuse(text, f"the float literal {node.args[0].value} is beyond "
+                              "double precision (about 1.8e308)", _DOUBLE_FIX, argument)
+            return value
         if name in _BOUNDED_FUNCTIONS:
             for a, v in zip(node.args, args, strict=True):
                 if not (isinstance(v, float) and v.is_integer() and 0 <= v <= MAX_FACTORIAL):
@@ -249,6 +271,9 @@ def _constant_value(node: ast.AST, values: dict[int, object], text: str, argumen
         if name == "Rational" and len(args) == 2 and all(isinstance(v, float) for v in args):
             return args[0] / args[1] if args[1] else _UNKNOWN
         if name in _FLOAT_FUNCTIONS and len(args) == 1 and isinstance(args[0], float):
+            if name in {"sqrt", "log"} and args[0] < 0:
+                raise _refuse(text, f"the constant {_show(node)} is complex", _REAL_FIX,
+                              argument)
             try:
                 return float(_FLOAT_FUNCTIONS[name](args[0]))
             except (ValueError, OverflowError):
@@ -267,19 +292,29 @@ def _constant_value(node: ast.AST, values: dict[int, object], text: str, argumen
             return None
         if not (isinstance(left, float) and isinstance(right, float)):
             return _UNKNOWN
-        try:
-            if isinstance(node.op, ast.Add):
-                return left + right
-            if isinstance(node.op, ast.Sub):
-                return left - right
-            if isinstance(node.op, ast.Mult):
-                return left * right
-            if isinstance(node.op, ast.Div):
-                return left / right if right else _UNKNOWN
-        except OverflowError:
-            return math.inf
-        return _UNKNOWN
+        value = _arithmetic(node.op, left, right)
+        if isinstance(value, float) and not math.isfinite(value) and math.isfinite(
+                left) and math.isfinite(right):
+            raise _refuse(text, f"the constant {_show(node)} exceeds double precision "
+                          "(about 1.8e308)", _DOUBLE_FIX, argument)
+        return value
     return None
+
+
+def _arithmetic(op: ast.operator, left: float, right: float):
+    """``left op right`` in floats (inf on overflow), or _UNKNOWN."""
+    try:
+        if isinstance(op, ast.Add):
+            return left + right
+        if isinstance(op, ast.Sub):
+            return left - right
+        if isinstance(op, ast.Mult):
+            return left * right
+        if isinstance(op, ast.Div):
+            return left / right if right else _UNKNOWN
+    except OverflowError:
+        return math.inf
+    return _UNKNOWN
 
 
 def _power(node: ast.BinOp, base, exponent, text: str, argument: str):
@@ -292,6 +327,8 @@ def _power(node: ast.BinOp, base, exponent, text: str, argument: str):
         return None
     if not (isinstance(base, float) and isinstance(exponent, float)):
         return _UNKNOWN
+    if base < 0 and not exponent.is_integer():
+        raise _refuse(text, f"the constant {_show(node)} is complex", _REAL_FIX, argument)
     try:
         value = abs(base) ** exponent if base != 0 or exponent > 0 else math.inf
     except OverflowError:

@@ -96,7 +96,7 @@ def plot_weightings(names: list[str], space: str, schedule: str, mixture: str | 
     from pathlib import Path
 
     import derive
-    from numeric._io import atomic_write_bytes, check_output_dir, pyplot
+    from numeric._io import atomic_write_bytes, check_output_dir, check_output_file, pyplot
     from numeric._validation import InvalidArgumentError
     from numeric.weighting_curves import (
         check_schedule_name,
@@ -113,6 +113,7 @@ def plot_weightings(names: list[str], space: str, schedule: str, mixture: str | 
     if not str(out).endswith(".png"):
         raise InvalidArgumentError("--out", out, "not a .png file", "e.g. --out weights.png")
     target = Path(out)
+    check_output_file("--out", target)
     check_output_dir("--out", target.parent if str(target.parent) else ".")
     gm = None
     if mixture is not None:

@@ -91,9 +91,36 @@ def check_jobs_budget(jobs: int | None) -> None:
 
 
 class _Parser(argparse.ArgumentParser):
+    #: Set on a parser whose positional formula may begin with '-': how to pass one.
+    formula_example: str | None = None
+    #: The last such parser that parsed (a usage error may come from the main parser).
+    _formula_parser: _Parser | None = None
+
+    def parse_known_args(self, args: Any = None, namespace: Any = None) -> Any:
+        self._arg_strings = list(sys.argv[1:] if args is None else args)
+        if self.formula_example is not None:
+            _Parser._formula_parser = self
+        return super().parse_known_args(args, namespace)
+
+    def _formula_advice(self) -> str:
+        """How to pass a formula that begins with '-', if an unknown option may be one."""
+        parser = self if self.formula_example is not None else _Parser._formula_parser
+        if parser is None:
+            return ""
+        for text in getattr(parser, "_arg_strings", ()):
+            if text == "--":
+                break
+            option = text.split("=", 1)[0]
+            known = any(s.startswith(option) for s in parser._option_string_actions)
+            if text.startswith("-") and not text.startswith("--") and len(text) > 1 \
+                    and not known:
+                return (f"; if {text} is a formula, put it after -- and the options before "
+                        f"it, e.g. {parser.formula_example}")
+        return ""
+
     def error(self, message: str) -> None:  # argparse exits 2 as well; keep its format
         self.print_usage(sys.stderr)
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}{self._formula_advice()}\n")
 
 
 def _version() -> str:
@@ -109,6 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The ``dsmw`` parser; each subcommand's parser comes from its command module."""
     from numeric.cli import _check, _data, _derive_notes, _reliability, _study, _verify, _weighting
 
+    _Parser._formula_parser = None
     parser = _Parser(
         prog="dsmw",
         description="Derive and verify the optimal weighting of denoising score matching "

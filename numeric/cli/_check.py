@@ -27,6 +27,7 @@ def add_parser(sub: Any) -> None:
         epilog="example: dsmw check '1/sigma**2 + h' --quantity covariance --order 1. "
         "A formula that starts with '-' goes after --, and options before it: "
         "dsmw check --quantity mean -- '-m1'")
+    check.formula_example = "dsmw check --quantity mean -- '-m1'"
     check.add_argument("expression", metavar="EXPR", help="the formula, e.g. '1/sigma**2 + h'")
     check.add_argument("--quantity", choices=("mean", "covariance", "weight"),
                        default=None, help="what the formula claims to be "

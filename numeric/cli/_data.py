@@ -115,7 +115,7 @@ def run(args: argparse.Namespace) -> int:
     """Fit the data set, compute its optimal weighting and print (plot, save) the report."""
     from pathlib import Path
 
-    from numeric._io import check_output_dir, strict_json
+    from numeric._io import check_output_dir, check_output_file, strict_json
     from numeric._validation import (
         InvalidArgumentError,
         check_order,
@@ -151,9 +151,10 @@ def run(args: argparse.Namespace) -> int:
                                    "pass e.g. 0.01, or leave it out to choose it")
     # destinations and optional extras first, before a long computation
     if args.plot is not None:
+        check_output_file("--plot", args.plot)
         check_output_dir("--plot", Path(args.plot).resolve().parent)
     if args.save is not None:
-        check_output_dir("--save", args.save)
+        check_output_dir("--save", args.save, ("data.md",))
     if args.plot is not None or args.save is not None:
         from numeric._io import pyplot
 
@@ -176,6 +177,10 @@ def run(args: argparse.Namespace) -> int:
         from dataclasses import replace
 
         dataset = replace(dataset, name=f"{dataset.name}-{args.label}")
+    if args.save is not None:  # the run's own files, now that its name is known
+        for suffix in (".json", ".png"):
+            check_output_file("--save", Path(args.save) / f"data-{dataset.name}{suffix}",
+                              args.save)
     components = args.components
     if components is None:
         components = 10 if args.dataset == "digits" else (1, 6)

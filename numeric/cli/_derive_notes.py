@@ -55,8 +55,10 @@ def run(args: argparse.Namespace) -> int:
             "--out", args.out, "there are no notes to compare with (no index.md there)",
             "run from the repository root, pass --out DIR of existing notes, or drop --check "
             "to write them")
+    from derive.notes import NOTE_NAMES
+
     if not args.check:
-        check_output_dir("--out", out)  # before the derivations, not after
+        check_output_dir("--out", out, NOTE_NAMES)  # before the derivations, not after
     from derive import claim, claims
     from derive.notes import DEFAULT_ORDER, derived_notes
 

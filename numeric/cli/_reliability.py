@@ -47,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
     given = {name: getattr(args, name) for name in ("repetitions", "seed")
              if getattr(args, name) is not None}
     plan = reliability_plan(**given)
-    out = check_output_dir("--out", Path(args.out))  # before the 20-minute run
+    out = check_output_dir("--out", Path(args.out), ("reliability.md",))  # before the run
     if args.mutants_only:
         return _refresh_mutants(out, plan.seed)
     result = plan.run()

@@ -47,9 +47,9 @@ def run(args: argparse.Namespace) -> int:
     # Fail early, before a long run: matplotlib missing, or a destination not writable.
     if args.plots is not None:
         pyplot("--plots", args.plots)
-        check_output_dir("--plots", args.plots)
+        check_output_dir("--plots", args.plots, (report.FIGURE_NAMES[args.which],))
     if args.save is not None:
-        check_output_dir("--save", args.save)
+        check_output_dir("--save", args.save, (f"study-{args.which}.json", "study.md"))
     show = progress_printer(progress_enabled(args), lambda label: label)
     study = runner.gradient_study if args.which == "gradients" else runner.training_study
 

@@ -39,6 +39,8 @@ def add_parser(sub: Any) -> None:
         "Exit 0 same, 1 different, 2 bad input.",
         epilog="example: dsmw weighting check 'min(snr, gamma)/snr' --space eps "
         "--schedule vp-cosine --as min-snr:5")
+    check.formula_example = ("dsmw weighting check --space eps --schedule vp-cosine --as "
+                             "min-snr:5 -- EXPR")
     check.add_argument("expression", metavar="EXPR", help="your weight, e.g. 'min(snr, 5)/snr'")
     check.add_argument("--space", required=True, help=f"{spaces} or lambda (density form)")
     check.add_argument("--schedule", required=True, help=schedules)

@@ -101,6 +101,44 @@ def test_bad_orders_and_noise_are_refused() -> None:
         derive.custom_noise("exp(-E**2)")
 
 
+@pytest.mark.parametrize(("text", "named"), [
+    ("1e400*sigma", "the float literal 1e400 is beyond double precision"),
+    ("1.0e999", "the float literal 1.0e999"),
+    ("-1E309 + sigma", "the float literal 1E309"),
+    ("1e200*1e200*sigma", "the constant 1e200 * 1e200 exceeds double precision"),
+    ("1e308 + 1e308", "exceeds double precision"),
+])
+def test_parser_refuses_constants_beyond_double_precision(text, named) -> None:
+    with pytest.raises(InvalidArgumentError, match=r"1\.8e308") as info:
+        derive.parse_expression(text, {"sigma": sigma})
+    assert named in str(info.value) and "use constants below" in str(info.value)
+
+
+@pytest.mark.parametrize(("text", "named"), [
+    ("sqrt(-1)*sigma", "the constant sqrt(-1) is complex"),
+    ("log(-2)*sigma", "the constant log(-2) is complex"),
+    ("I*sigma", "the imaginary unit I"),
+    ("1j*sigma", "the complex constant 1j"),
+    ("2J + sigma", "the complex constant 2J"),
+    ("(-1)**(1/2)", "is complex"),
+    ("(-8)**(1/3)*sigma", "is complex"),
+    ("(-1)**0.5*sigma", "is complex"),
+    ("sqrt(-sigma)", "complex (I*sqrt(sigma))"),
+])
+def test_parser_refuses_complex_constants(text, named) -> None:
+    with pytest.raises(InvalidArgumentError, match="a formula must be real") as info:
+        derive.parse_expression(text, {"sigma": sigma})
+    assert named in str(info.value)
+
+
+def test_parser_keeps_real_constants_and_finite_floats() -> None:
+    vocabulary = {"sigma": sigma}
+    assert derive.parse_expression("(-2)**2*sigma", vocabulary) == 4 * sigma
+    assert derive.parse_expression("sqrt(4) + log(1)", vocabulary) == 2
+    assert derive.parse_expression("1e308*sigma", vocabulary) == sp.Float("1e308") * sigma
+    assert derive.parse_expression("(-1)**(-3)*sigma", vocabulary) == -sigma
+
+
 def test_parser_rejects_code() -> None:
     vocabulary = {"sigma": sigma}
     for text in ["__import__('os').system('true')", "sigma.__class__", "lambda: 1",

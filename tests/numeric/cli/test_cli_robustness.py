@@ -88,6 +88,16 @@ BAD_INPUTS = [
     (["check", "(" * 250 + "m1" + ")" * 250], "could not parse"),
     (["check", "--", "-" * 1500 + "m1"], "nested"),
     (["check", "m1" * 1500], "longer than"),
+    (["check", "1e400*h"], "the float literal 1e400 is beyond double precision"),
+    (["check", "1.0e999"], "the float literal 1.0e999"),
+    (["check", "sqrt(-1)*h"], "the constant sqrt(-1) is complex"),
+    (["check", "I*h"], "the imaginary unit I"),
+    (["check", "1j*h"], "the complex constant 1j"),
+    (["check", "(-1)**(1/2)"], "a formula must be real"),
+    (["weighting", "check", "sqrt(-1)/snr", "--space", "eps", "--schedule", "ve", "--as",
+      "edm"], "a formula must be real"),
+    (["weighting", "check", "1e999/snr", "--space", "eps", "--schedule", "ve", "--as",
+      "edm"], "the float literal 1e999"),
 ]
 
 
@@ -111,6 +121,24 @@ def test_options_go_before_the_double_dash(capsys) -> None:
     # mean, m1 is: a verdict, exit 1, with a counterexample.)
     code, out, _ = run(["check", "--quantity", "mean", "--", "-m1"], capsys)
     assert code == 1 and "REFUTED" in out and "counterexample" in out
+
+
+@pytest.mark.parametrize("argv", [["check", "-m1"], ["check", "--quantity", "mean", "-m1"],
+                                  ["check", "m1", "-m2"],
+                                  ["weighting", "check", "-snr", "--space", "eps",
+                                   "--schedule", "ve", "--as", "edm"]])
+def test_a_formula_that_looks_like_an_option_is_told_to_go_after_double_dash(argv,
+                                                                            capsys) -> None:
+    code, out, err = run(argv, capsys)
+    assert code == 2 and not out
+    last = err.splitlines()[-1]
+    assert last.startswith("dsmw") and "put it after --" in last, err
+    assert f"if {argv[-1] if argv[0] == 'check' else '-snr'} is a formula" in last, err
+
+
+def test_unknown_long_options_get_no_formula_advice(capsys) -> None:
+    code, _, err = run(["check", "m1", "--bogus"], capsys)
+    assert code == 2 and "unrecognized arguments: --bogus" in err and "formula" not in err
 
 
 def test_refuted_as_covariance_points_to_weight(capsys) -> None:

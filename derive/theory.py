@@ -187,7 +187,18 @@ def _budgets() -> list[str]:
         "refused);",
         f"- `factorial` and `binomial` of integer constants from 0 to {p.MAX_FACTORIAL};",
         "- constant powers finite in double precision (below about 1.8e308); undefined "
-        "formulas (`1/0`) are refused.",
+        "formulas (`1/0`) are refused;",
+        "- float literals, and sums, products and quotients of constants, finite in double "
+        "precision (`1e400` is refused);",
+        "- real constants only: `I`, `1j`, square roots and logarithms of negative "
+        "constants and non-integer powers of negative constants are refused (a formula "
+        "that SymPy finds complex is refused too).",
+        "",
+        "Destinations (`--out`, `--save`, `--plots`, `--plot`): a path that exists and is "
+        "not a regular file (a device, a FIFO, a socket, a directory where a file is "
+        "meant; the target of a symlink is what counts), or a folder destination that is "
+        "not a directory, is refused before any work; files are written atomically and "
+        "only regular files are replaced.",
         "",
         "Other limits: `dsmw check --order` at most 12 for Gaussian noise (the covariance of "
         "order $n$ needs $m_1 .. m_{2n}$, $m_{24}$ at most) and 4 for logistic and "

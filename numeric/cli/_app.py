@@ -55,6 +55,7 @@ def options() -> dict[str, Option]:
                               f"from 1 to {MAX_REPETITIONS}", "pass e.g. --repetitions 1000"),
         "--order": Option("--order", "order", "--order takes integers >= 1",
                           "pass --order 1 or more"),
+        "claims": Option("--claims", "claims"),
         "sigmas": Option("--sigmas", "sigmas", "expected distinct noise levels > 0 in "
                          "ascending order", "pass e.g. --sigmas 0.1,1,3 or geom:0.01:10:40"),
     }
@@ -75,8 +76,10 @@ def as_option(exc: Exception, args: argparse.Namespace) -> Exception:
         return exc
     if isinstance(exc, BudgetExceededError):
         return type(exc)(option.flag, exc.value, exc.problem, exc.fix)
-    return type(exc)(option.flag, getattr(args, option.dest), option.problem or exc.problem,
-                     option.fix or exc.fix)
+    typed = getattr(args, option.dest)
+    # a list option (--claims) was split by argparse: the library's value is what was typed
+    value = exc.value if isinstance(typed, list) else typed
+    return type(exc)(option.flag, value, option.problem or exc.problem, option.fix or exc.fix)
 
 
 def check_jobs_budget(jobs: int | None) -> None:

@@ -48,13 +48,14 @@ def _refuse_studies(claims: list[str] | None) -> None:
     studies = sorted({c.strip().upper() for c in claims or ()} & set(STUDY_CLAIMS))
     if studies:
         from numeric._validation import InvalidArgumentError
+        from numeric.checks import claim_ids
 
         raise InvalidArgumentError(
             "--claims", ",".join(claims),
             f"{' and '.join(studies)} {'is' if len(studies) == 1 else 'are'} measured by a "
             "study, not a check",
             "run " + " and ".join(STUDY_CLAIMS[c] for c in studies)
-            + " (dsmw verify covers MIX and C1-C7)")
+            + f" (dsmw verify covers {', '.join(claim_ids())})")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -204,7 +204,14 @@ def check_noise(noise: Any) -> str:
                 f"{MAX_NU:g}",
                 f"pass student_t:NU with {MIN_NU:g} <= NU <= {MAX_NU:g} (above {MAX_NU:g} "
                 "use --noise gaussian)")
-    noise_functions(noise)  # validates the family and its syntax
+    try:
+        noise_functions(noise)  # validates the family and its syntax
+    except InvalidArgumentError as exc:
+        # the reference families take any NU > 0; dsmw check takes the documented range
+        raise InvalidArgumentError(
+            "--noise", noise, exc.problem,
+            f"pass gaussian, logistic or student_t:NU with {MIN_NU:g} <= NU <= {MAX_NU:g}"
+        ) from None
     return noise
 
 

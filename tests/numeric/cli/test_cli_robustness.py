@@ -64,6 +64,11 @@ def run_subprocess(argv: list[str], cwd: Path = ROOT) -> subprocess.CompletedPro
 # -- the inputs named in the issue -------------------------------------------------------
 BAD_INPUTS = [
     (["verify", "--quick", "--seed", "-1"], "--seed"),
+    # messages name the option, and the choices and ranges the command line accepts
+    (["verify", "--claims", "ZZ"], "invalid --claims='ZZ'"),
+    (["verify", "--claims", "C8"], "covers MIX, NOISE, C1, C2, C3, C4, C5, C6, C7, P1"),
+    (["check", "h", "--noise", "bogus"], "invalid --noise='bogus'"),
+    (["check", "h", "--noise", "bogus"], "0.5 <= NU <= 1000"),
     (["verify", "--mutants", "--seed", "-1"], "--seed"),
     (["check", "s", "--seed", "-3"], "--seed"),
     (["study", "gradients", "--seed", "-2"], "--seed"),

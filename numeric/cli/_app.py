@@ -218,5 +218,15 @@ def claims_arg(text: str) -> list[str]:
 
 
 def progress_enabled(args: Any) -> bool:
-    """A progress bar only for a person watching (a terminal) and not with --json."""
-    return sys.stderr.isatty() and not getattr(args, "json", False)
+    """Progress on stderr unless ``--quiet`` (on a terminal also not with ``--json``, whose
+    reader is a program; redirected, a line every few seconds shows the run is alive)."""
+    if getattr(args, "quiet", False):
+        return False
+    return not (sys.stderr.isatty() and getattr(args, "json", False))
+
+
+def add_quiet(parser: Any) -> None:
+    """The ``--quiet`` option of a command that reports progress on stderr."""
+    parser.add_argument("--quiet", action="store_true",
+                        help="no progress on stderr (by default: a bar on a terminal, "
+                        "otherwise a line every few seconds)")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from numeric.cli._app import EXIT_FAILED, EXIT_OK, THEORY, progress_enabled
+from numeric.cli._app import EXIT_FAILED, EXIT_OK, THEORY, add_quiet, progress_enabled
 
 __all__ = ["CHECK_SECONDS", "add_parser", "run"]
 
@@ -39,6 +39,7 @@ def add_parser(sub: Any) -> None:
                        help="gaussian (default), logistic or student_t:NU (0.5 <= NU <= 1000)")
     check.add_argument("--seed", type=int, default=None, help="seed of the random cases")
     check.add_argument("--json", action="store_true", help="print a machine-readable verdict")
+    add_quiet(check)
     check.set_defaults(handler=run)
 
 
@@ -49,7 +50,8 @@ def run(args: argparse.Namespace) -> int:
     from numeric.cli._progress import progress_printer
     from numeric.user_check import check_formula, format_verdict
 
-    progress = progress_printer(progress_enabled(args), lambda label: label, delay=1.0)
+    progress = progress_printer(progress_enabled(args), lambda label: label, delay=1.0,
+                                command="dsmw check")
     # the defaults (covariance, order 1, gaussian noise, seed 0) are check_formula's own
     given = {name: getattr(args, name) for name in ("quantity", "order", "noise", "seed")
              if getattr(args, name) is not None}

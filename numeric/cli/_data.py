@@ -9,7 +9,7 @@ import argparse
 import sys
 from typing import Any
 
-from numeric.cli._app import EXIT_OK, check_jobs_budget
+from numeric.cli._app import EXIT_OK, add_quiet, check_jobs_budget, progress_enabled
 
 __all__ = ["add_parser", "run"]
 
@@ -100,6 +100,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     data.add_argument("--label", default=None,
                       help="suffix of the run's name (saved as data-NAME-LABEL.json), e.g. "
                       "to keep a run with another --floor beside the default one")
+    add_quiet(data)
     data.add_argument("--json", action="store_true",
                       help="print everything (fitted mixture included) as strict JSON")
     data.add_argument("--plot", metavar="FILE", default=None,
@@ -186,7 +187,8 @@ def run(args: argparse.Namespace) -> int:
         components = 10 if args.dataset == "digits" else (1, 6)
 
     def progress(message: str) -> None:
-        if sys.stderr.isatty() and not args.json:
+        # each stage is a line of its own, on a terminal or not (none with --quiet)
+        if progress_enabled(args):
             sys.stderr.write(f"dsmw data: {message}\n")
 
     report = timed_report(dataset, components=components, covariance_type=args.covariance,

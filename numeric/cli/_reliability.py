@@ -11,7 +11,15 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from numeric.cli._app import EXIT_FAILED, EXIT_OK, EXIT_USAGE, describe, error
+from numeric.cli._app import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_USAGE,
+    add_quiet,
+    describe,
+    error,
+    progress_enabled,
+)
 
 __all__ = ["add_parser", "run"]
 
@@ -35,6 +43,7 @@ def add_parser(sub: Any) -> None:
     reliability.add_argument("--mutants-only", action="store_true",
                              help="only rerun the mutants and refresh their table in the "
                              "existing reliability.md (about 2 minutes)")
+    add_quiet(reliability)
     reliability.set_defaults(handler=run)
 
 
@@ -50,7 +59,10 @@ def run(args: argparse.Namespace) -> int:
     out = check_output_dir("--out", Path(args.out), ("reliability.md",))  # before the run
     if args.mutants_only:
         return _refresh_mutants(out, plan.seed)
-    result = plan.run()
+    from numeric.cli._progress import progress_printer
+
+    result = plan.run(progress=progress_printer(progress_enabled(args), lambda label: label,
+                                                command="dsmw reliability"))
     text = result.notes()
     try:
         atomic_write_text(out / "reliability.md", text)

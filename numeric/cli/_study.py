@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from numeric.cli._app import EXIT_OK, EXIT_USAGE, describe, error, progress_enabled
+from numeric.cli._app import EXIT_OK, EXIT_USAGE, add_quiet, describe, error, progress_enabled
 
 __all__ = ["add_parser", "run"]
 
@@ -25,6 +25,7 @@ def add_parser(sub: Any) -> None:
                        help="a smaller run (gradients 8-15 s, training 20-95 s on "
                        "2 cores, depending on load)")
     study.add_argument("--json", action="store_true", help="print the results as JSON")
+    add_quiet(study)
     study.add_argument("--plots", metavar="DIR", default=None,
                        help="write matplotlib PNGs into DIR (needs the 'plots' extra)")
     study.add_argument("--save", metavar="DIR", default=None,
@@ -50,7 +51,8 @@ def run(args: argparse.Namespace) -> int:
         check_output_dir("--plots", args.plots, (report.FIGURE_NAMES[args.which],))
     if args.save is not None:
         check_output_dir("--save", args.save, (f"study-{args.which}.json", "study.md"))
-    show = progress_printer(progress_enabled(args), lambda label: label)
+    show = progress_printer(progress_enabled(args), lambda label: label,
+                           command=f"dsmw study {args.which}")
     study = runner.gradient_study if args.which == "gradients" else runner.training_study
 
     def progress(done: int, total: int, label: str) -> None:

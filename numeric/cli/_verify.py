@@ -6,7 +6,14 @@ import argparse
 import sys
 from typing import Any
 
-from numeric.cli._app import EXIT_FAILED, EXIT_OK, check_jobs_budget, claims_arg, progress_enabled
+from numeric.cli._app import (
+    EXIT_FAILED,
+    EXIT_OK,
+    add_quiet,
+    check_jobs_budget,
+    claims_arg,
+    progress_enabled,
+)
 
 __all__ = ["add_parser", "run"]
 
@@ -27,6 +34,7 @@ def add_parser(sub: Any) -> None:
                         "fixed seed, reported)")
     verify.add_argument("--quick", action="store_true", help="a smaller run, e.g. for CI")
     verify.add_argument("--json", action="store_true", help="print a machine-readable report")
+    add_quiet(verify)
     verify.add_argument("--claims", type=claims_arg, default=None, metavar="C1,C2,...",
                         help="only these claims (comma-separated ids; C8 and C9 are studies: "
                         "see dsmw study)")
@@ -74,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
         return _mutants(args, seed, alpha)
     from numeric.cli._progress import available_cores, progress_printer
 
-    progress = progress_printer(progress_enabled(args))
+    progress = progress_printer(progress_enabled(args), command="dsmw verify")
     jobs = available_cores() if args.jobs is None else args.jobs
     report = verify(args.claims, seed=seed, quick=args.quick, alpha=alpha, progress=progress,
                     jobs=jobs)
@@ -99,7 +107,8 @@ def _mutants(args: argparse.Namespace, seed: int, alpha: float) -> int:
     chosen = MUTANTS if not args.claims else tuple(
         m for m in MUTANTS if set(m.claims) & {c.strip().upper() for c in args.claims})
     progress = progress_printer(progress_enabled(args),
-                                lambda mutant: f"{','.join(mutant.claims)}: {mutant.name}")
+                                lambda mutant: f"{','.join(mutant.claims)}: {mutant.name}",
+                                command="dsmw verify --mutants")
     results = run_mutants(seed, quick=True, alpha=alpha, mutants=chosen, progress=progress)
     survivors = [r for r in results if not r.caught]
     if args.json:

@@ -43,9 +43,12 @@ def format_verify_report(report: VerifyReport, verbose: bool = False) -> str:
     n_failed = sum(not ch.passed for c in report.claims for ch in c.checks)
     verdict = "all checks passed" if report.passed else f"{n_failed} check(s) FAILED"
     lines.append("")
-    lines.append(f"{verdict}: {n_checks} checks, {len(report.claims)} claims, "
+    n_claims = len(report.claims)
+    lines.append(f"{verdict}: {n_checks} check{'s' * (n_checks != 1)}, {n_claims} "
+                 f"claim{'s' * (n_claims != 1)}, "
                  f"seed {report.seed}, Monte Carlo family-wise false-alarm rate "
-                 f"{report.alpha:g} over {report.monte_carlo_tasks} MC checks, "
+                 f"{report.alpha:g} over {report.monte_carlo_tasks} MC "
+                 f"check{'s' * (report.monte_carlo_tasks != 1)}, "
                  f"{report.seconds:.1f} s")
     return "\n".join(lines)
 

@@ -61,9 +61,30 @@ def _level_rows(report: dict[str, Any], every: int = 1) -> list[str]:
         rows.append(
             f"{lead} | {_g(lv['mean'])} | {_g(lv['se'], 2)}{met} | "
             f"{_g(ratio)} | {_g(q['0.05'], 3)}-{_g(q['0.95'], 3)} | "
-            f"{_g(lv['first_order'])} | {_g(lv['tail_index'], 3)}{flag} | {lv['n_draws']} | "
+            f"{_g(lv['first_order'])} | {_tail_index(lv['tail_index'])}{flag} | {lv['n_draws']} | "
             + " | ".join(_g(zoo[n][i], 3) for n in names) + " |")
     return rows
+
+
+#: Hill indices above this are shown as "> 100": a tail that light is a finite-variance
+#: tail whatever the exact estimate (it can reach 1e13 on nearly constant weights).
+_HILL_SHOWN = 100.0
+
+
+def _tail_index(value: float | None) -> str:
+    if value is not None and value > _HILL_SHOWN:
+        return f"> {_HILL_SHOWN:g}"
+    return _g(value, 3)
+
+
+def _legend(levels: list[dict[str, Any]]) -> str:
+    """The legend of the marks the table shows, and only of those."""
+    marks = []
+    if any(lv["variance_looks_infinite"] for lv in levels):
+        marks.append("(!) Hill tail index < 2: the variance looks infinite")
+    if not all(lv["target_met"] for lv in levels):
+        marks.append("* SE target missed")
+    return "; ".join(marks)
 
 
 def _summary_lines(report: dict[str, Any]) -> list[str]:
@@ -148,8 +169,8 @@ def _summary_lines(report: dict[str, Any]) -> list[str]:
 def format_data_report(report: dict[str, Any]) -> str:
     """The table, the fit summary and the verdict line, as printed by ``dsmw data``."""
     lines = _summary_lines(report)[:-1]
-    lines += ["", *_level_rows(report), "",
-              "(!) Hill tail index < 2: the variance looks infinite; * SE target missed",
+    legend = _legend(report["curve"]["levels"])
+    lines += ["", *_level_rows(report), "", *([legend] if legend else []),
               _summary_lines(report)[-1]]
     if "in_every_space" in report["verdict"]:
         lines.append(f"({report['verdict']['in_every_space']})")

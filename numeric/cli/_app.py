@@ -56,6 +56,7 @@ def options() -> dict[str, Option]:
         "--order": Option("--order", "order", "--order takes integers >= 1",
                           "pass --order 1 or more"),
         "claims": Option("--claims", "claims"),
+        "components": Option("--components", "components"),
         "sigmas": Option("--sigmas", "sigmas", "expected distinct noise levels > 0 in "
                          "ascending order", "pass e.g. --sigmas 0.1,1,3 or geom:0.01:10:40"),
     }
@@ -77,8 +78,9 @@ def as_option(exc: Exception, args: argparse.Namespace) -> Exception:
     if isinstance(exc, BudgetExceededError):
         return type(exc)(option.flag, exc.value, exc.problem, exc.fix)
     typed = getattr(args, option.dest)
-    # a list option (--claims) was split by argparse: the library's value is what was typed
-    value = exc.value if isinstance(typed, list) else typed
+    # a list option (--claims) was split by argparse, and an option left out holds None
+    # (the library's default): the library's value says what was checked
+    value = exc.value if typed is None or isinstance(typed, list) else typed
     return type(exc)(option.flag, value, option.problem or exc.problem, option.fix or exc.fix)
 
 

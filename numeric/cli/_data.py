@@ -182,9 +182,11 @@ def run(args: argparse.Namespace) -> int:
         for suffix in (".json", ".png"):
             check_output_file("--save", Path(args.save) / f"data-{dataset.name}{suffix}",
                               args.save)
+    from numeric.data import default_components
+
     components = args.components
-    if components is None:
-        components = 10 if args.dataset == "digits" else (1, 6)
+    if components is None:  # the library's default, clipped to the size of the data
+        components = default_components(dataset.name, dataset.n_points)
 
     def progress(message: str) -> None:
         # each stage is a line of its own, on a terminal or not (none with --quiet)

@@ -26,7 +26,13 @@ from numeric.data._curve import (
     hill_tail_index,
     trace_optimal_weight,
 )
-from numeric.data._fit import DEFAULT_FLOORS, FittedMixture, fit_mixture, to_numeric_mixture
+from numeric.data._fit import (
+    DEFAULT_FLOORS,
+    FittedMixture,
+    default_components,
+    fit_mixture,
+    to_numeric_mixture,
+)
 from numeric.data._load import BUNDLED_DATASETS, Dataset, Prepared, load_dataset, prepare
 from numeric.data._report import (
     data_notes,
@@ -62,6 +68,7 @@ __all__ = [
     "convergence_check",
     "data_notes",
     "data_report",
+    "default_components",
     "expected_weight_curve",
     "fisher_trace",
     "fit_mixture",

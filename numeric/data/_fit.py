@@ -115,6 +115,28 @@ def _fit_once(data: Array, k: int, covariance_type: str, reg_covar: float, seed:
     return model
 
 
+#: Components of the default fit: K = 10 for digits (BIC over a range is slow in d = 61),
+#: otherwise BIC over 1..6, never more than half the number of points.
+DEFAULT_COMPONENTS: dict[str, int | tuple[int, int]] = {"digits": 10}
+DEFAULT_COMPONENT_RANGE = (1, 6)
+
+
+def default_components(name: str, n_points: int) -> int | tuple[int, int]:
+    """The components ``dsmw data`` fits when none are given, for a data set of
+    ``n_points`` points named ``name``.
+
+    Examples
+    --------
+    >>> default_components("iris", 150), default_components("points", 10)
+    ((1, 6), (1, 5))
+    """
+    top = max(1, n_points // 2)
+    chosen = DEFAULT_COMPONENTS.get(name, DEFAULT_COMPONENT_RANGE)
+    if isinstance(chosen, int):
+        return min(chosen, top)
+    return (min(chosen[0], top), min(chosen[1], top))
+
+
 def _components(components: int | tuple[int, int]) -> tuple[int, int]:
     if isinstance(components, int | np.integer) and not isinstance(components, bool):
         low = high = int(components)
@@ -122,10 +144,13 @@ def _components(components: int | tuple[int, int]) -> tuple[int, int]:
         low, high = (int(c) for c in components)
     else:
         raise InvalidArgumentError("components", components, "expected K or a range (lo, hi)",
-                                   "pass e.g. 10 or (1, 8)")
+                                   "pass K, e.g. 10, or a range lo-hi, e.g. 1-8 "
+                                   "(components=(1, 8) in Python)")
     if low < 1 or high < low:
         raise InvalidArgumentError("components", components,
-                                   "need 1 <= K (or 1 <= lo <= hi)", "pass e.g. 10 or (1, 8)")
+                                   "need 1 <= K (or 1 <= lo <= hi)",
+                                   "pass K, e.g. 10, or a range lo-hi, e.g. 1-8 "
+                                   "(components=(1, 8) in Python)")
     return low, high
 
 

@@ -58,24 +58,29 @@ def sklearn(what: str, value: Any) -> Any:
     return sklearn.datasets
 
 
-def _checked_matrix(name: str, array: Any) -> Array:
+def _checked_matrix(name: str, array: Any, source: str) -> Array:
+    """``array`` as a finite (points x features) matrix; messages name ``source`` (the
+    path or the data set) and, for a bad entry, its row."""
     try:
         data = np.asarray(array, dtype=np.float64)
     except (TypeError, ValueError) as exc:
-        raise InvalidArgumentError(name, str(name), f"not a numeric matrix ({exc})",
+        raise InvalidArgumentError(name, source, f"not a numeric matrix ({exc})",
                                    "pass a file of real numbers, one point per row") from None
     if data.ndim == 1:
         data = data[:, None]
     if data.ndim != 2:
-        raise InvalidArgumentError(name, data.shape, f"expected a 2-D array (points x "
-                                   f"features), got {data.ndim} dimensions",
-                                   "save one point per row")
+        raise InvalidArgumentError(name, source, f"expected a 2-D array (points x "
+                                   f"features), got {data.ndim} dimensions of shape "
+                                   f"{data.shape}", "save one point per row")
     if not np.all(np.isfinite(data)):
-        bad = int(np.sum(~np.isfinite(data)))
-        raise InvalidArgumentError(name, data.shape, f"{bad} entries are NaN or infinite",
+        rows = np.flatnonzero(~np.all(np.isfinite(data), axis=1))
+        raise InvalidArgumentError(name, source, f"{rows.size} row(s) hold NaN or infinite "
+                                   f"entries, the first is row {int(rows[0]) + 1} "
+                                   "(counting from 1, header excluded)",
                                    "remove or impute the missing values first")
     if data.shape[0] < 3:
-        raise InvalidArgumentError(name, data.shape, "need at least 3 points",
+        raise InvalidArgumentError(name, source,
+                                   f"{data.shape[0]} point(s); need at least 3 points",
                                    "pass a larger data set")
     return data
 
@@ -93,6 +98,11 @@ def _read_csv(path: Path) -> Array:
         return True
 
     header = 0 if all(numeric(t) for t in tokens if t) else 1
+    with path.open(encoding="utf-8") as stream:
+        rows = sum(1 for line in stream if line.strip())
+    if rows <= header:  # loadtxt would only warn and return an empty array
+        raise InvalidArgumentError("--file", str(path), "the file holds no data rows",
+                                   "pass a CSV file with one point per row")
     try:
         return np.loadtxt(path, delimiter=",", skiprows=header, ndmin=2)
     except ValueError as exc:
@@ -135,9 +145,12 @@ def load_dataset(name: str | None = None, path: str | Path | None = None) -> Dat
                                        "pass --file PATH")
         datasets = sklearn("--dataset", name)
         data = getattr(datasets, f"load_{name}")().data
-        return Dataset(name, _checked_matrix("--dataset", data),
+        return Dataset(name, _checked_matrix("--dataset", data, name),
                        f"scikit-learn's bundled `{name}` data set")
     file = Path(path)  # type: ignore[arg-type]
+    if file.is_dir():
+        raise InvalidArgumentError("--file", str(file), "a directory, not a file",
+                                   "pass the path of a .npy or .csv file")
     if not file.is_file():
         raise InvalidArgumentError("--file", str(file), "no such file",
                                    "pass the path of a .npy or .csv file")
@@ -153,7 +166,8 @@ def load_dataset(name: str | None = None, path: str | Path | None = None) -> Dat
     else:
         raise InvalidArgumentError("--file", str(file), f"unknown file type {suffix!r}",
                                    "pass a .npy or .csv file")
-    return Dataset(file.stem, _checked_matrix("--file", array), f"file `{file.name}`")
+    return Dataset(file.stem, _checked_matrix("--file", array, str(file)),
+                   f"file `{file.name}`")
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from functools import cache
 
 import sympy as sp
 
+from derive._budget import time_limit
 from derive._cache import disk_cached
 from derive._errors import InvalidArgumentError
 from derive.symbols import E, nu, u
@@ -22,6 +23,18 @@ from derive.symbols import E, nu, u
 __all__ = ["NoiseFamily", "custom_noise", "noise_family"]
 
 _w = sp.Symbol("w", positive=True)
+
+#: Seconds SymPy gets to integrate one expectation ``E_q[f]`` symbolically; past it (or if
+#: SymPy leaves the integral unevaluated) the value comes from quadrature (a ``Float``, see
+#: :func:`_by_quadrature`), never a hang.
+INTEGRATION_SECONDS = 30.0
+#: Digits of that quadrature (mpmath, through ``Integral.evalf``), and its own budget.
+QUADRATURE_DIGITS = 30
+QUADRATURE_SECONDS = 60.0
+
+
+class _TooSlow(Exception):
+    """SymPy's integration ran past :data:`INTEGRATION_SECONDS`."""
 
 
 @dataclass(frozen=True)
@@ -85,7 +98,9 @@ def _expectation(family: NoiseFamily, f: sp.Expr) -> sp.Expr:
     if f.is_polynomial(E) and not f.free_symbols - {E}:
         # Linearity: a polynomial's expectation from the (cached) moments E_q[E^k].
         poly = sp.Poly(sp.expand(f), E)
-        return sp.nsimplify(sum(c * _moment(family, k) for (k,), c in poly.terms()))
+        total = sum(c * _moment(family, k) for (k,), c in poly.terms())
+        # exact moments are tidied; a quadrature value stays a Float (computed, not derived)
+        return total if total.has(sp.Float) else sp.nsimplify(total)
     return _integrate(family, f)
 
 
@@ -109,15 +124,43 @@ def _integrate(family: NoiseFamily, f: sp.Expr) -> sp.Expr:
             sp.powsimp(sp.simplify(integrand.subs(E, root) * sp.diff(root, _w)), force=True),
             (_w, 0, sp.oo), conds="none"))
     attempts.append(lambda: sp.integrate(integrand, (E, -sp.oo, sp.oo), conds="none"))
-    last = None
-    for attempt in attempts:
-        last = attempt()
-        if _done(last):
-            return _simplify(sp.gammasimp(sp.expand_func(last)))
-    raise InvalidArgumentError(
-        "noise", family.name, f"SymPy could not integrate E_q[{f}] (got {last})",
-        "give the family a quantile function or a substitution hint",
-    )
+    try:
+        with time_limit(INTEGRATION_SECONDS, _TooSlow):
+            for attempt in attempts:
+                last = attempt()
+                if _done(last):
+                    return _simplify(sp.gammasimp(sp.expand_func(last)))
+    except _TooSlow:
+        pass
+    # SymPy ran out of time, or left the integral unevaluated: compute it instead
+    return _by_quadrature(family, integrand, f)
+
+
+def _by_quadrature(family: NoiseFamily, integrand: sp.Expr, f: sp.Expr) -> sp.Float:
+    """``E_q[f]`` by mpmath quadrature to :data:`QUADRATURE_DIGITS` digits: the fallback
+    when symbolic integration exceeds its budget. The result is a ``Float`` (an exact
+    result is never one), which is how a record shows that its value was computed, not
+    derived; a family with free parameters cannot be integrated numerically."""
+    parameters = integrand.free_symbols - {E}
+    if parameters:
+        raise InvalidArgumentError(
+            "noise", family.name, f"SymPy did not integrate E_q[{f}] (within "
+            f"{INTEGRATION_SECONDS:g} s), and the free parameters "
+            f"{sorted(map(str, parameters))} rule out quadrature",
+            "give the family a quantile function or a substitution hint")
+
+    def too_slow(elapsed: float) -> InvalidArgumentError:
+        return InvalidArgumentError(
+            "noise", family.name, f"SymPy did not integrate E_q[{f}] (within "
+            f"{INTEGRATION_SECONDS:g} s), nor quadrature within {QUADRATURE_SECONDS:g} s",
+            "check that the density is smooth and integrable, or give a quantile function")
+
+    with time_limit(QUADRATURE_SECONDS, too_slow):
+        value = sp.Integral(integrand, (E, -sp.oo, sp.oo)).evalf(QUADRATURE_DIGITS)
+    if not value.is_Float or not value.is_finite:
+        raise InvalidArgumentError("noise", family.name, f"quadrature of E_q[{f}] gave "
+                                   f"{value}", "check that the density is integrable")
+    return value
 
 
 def _gaussian() -> NoiseFamily:
@@ -195,7 +238,10 @@ def custom_noise(density: sp.Expr | str, name: str = "custom") -> NoiseFamily:
                                    "write the density in the standardised noise E only")
     family = NoiseFamily(name, expr, symmetric=bool(sp.simplify(expr.subs(E, -E) - expr) == 0))
     total = family.normalisation()
-    if sp.simplify(total - 1) != 0:
+    # a quadrature value (a Float) is one to its 30 digits, up to their last few
+    off = abs(total - 1) > sp.Float(10) ** (8 - QUADRATURE_DIGITS) if total.is_Float else (
+        sp.simplify(total - 1) != 0)
+    if off:
         raise InvalidArgumentError("density", expr, f"integrates to {total}, not 1",
                                    "divide the density by its integral")
     return family

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sympy as sp
 
+import derive.noise as noise
 import derive.parsing as parsing
 from derive._claims.c1_mean import conditional_mean, gaussian_target
 from derive._claims.c2_covariance import conditional_covariance, curvature_in_ratios
@@ -204,7 +205,10 @@ def _budgets() -> list[str]:
         "order $n$ needs $m_1 .. m_{2n}$, $m_{24}$ at most) and 4 for logistic and "
         "Student-t noise (posterior quadrature); `student_t:NU` with $0.5 \\le \\nu \\le "
         "1000$; SymPy gets 5 s to decide an identity (then the verdict is left to the "
-        "numeric cases) and a whole check 120 s; `dsmw derive --order` at most 12; "
+        "numeric cases) and a whole check 120 s; an expectation over a noise family "
+        f"(`I_q`, normalisation, moments) gets {noise.INTEGRATION_SECONDS:g} s of symbolic "
+        f"integration, then {noise.QUADRATURE_DIGITS}-digit quadrature (the value is then "
+        "a Float: computed, not derived); `dsmw derive --order` at most 12; "
         "`dsmw verify --jobs` at most 64; `dsmw reliability --repetitions` at most 100000. "
         "Seeds are non-negative integers (numpy's rule).",
         "",

@@ -12,6 +12,7 @@ Checks, by method:
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 import numpy as np
 
@@ -127,30 +128,24 @@ def _posterior_draws_task(name: str, draws: int) -> Run:
     return run
 
 
-def _bind(make: Callable[..., Run], name: str) -> Callable[..., Run]:
-    def bound(**size: object) -> Run:
-        return make(name, **size)
-    return bound
-
-
 #: Mixtures of the checks; a quick run takes the first of each dimension class.
 _MIXTURES = {"two-mode-1d": True, "three-mode-1d": False, "anisotropic-2d": True,
              "two-mode-3d": False}
 
 TASKS: tuple[TaskSpec, ...] = (
     *(row for name, in_quick in _MIXTURES.items() for row in (
-        TaskSpec(f"density, score, Hessian [{name}]", "exact", _bind(_density_task, name),
+        TaskSpec(f"density, score, Hessian [{name}]", "exact", partial(_density_task, name),
                  quick={"extra_points": False} if in_quick else None,
                  full={"extra_points": True}),
-        TaskSpec(f"posterior moments [{name}]", "exact", _bind(_posterior_task, name),
+        TaskSpec(f"posterior moments [{name}]", "exact", partial(_posterior_task, name),
                  quick={"ends_only": True, "sigmas": (0.3,)} if in_quick else None,
                  full={"ends_only": False, "sigmas": (1e-3, 0.05, 0.7, 5.0, 1e3)}),
         TaskSpec(f"posterior draws match moments [{name}]", "monte-carlo",
-                 _bind(_posterior_draws_task, name),
+                 partial(_posterior_draws_task, name),
                  quick={"draws": 20_000} if in_quick else None, full={"draws": 200_000}),
     )),
     *(TaskSpec(f"derivative ratios n = 0..12 [{name}]", "exact",
-               _bind(_derivative_ratio_task, name),
+               partial(_derivative_ratio_task, name),
                quick={"extra_points": False, "order_step": 3} if in_quick else None,
                full={"extra_points": True, "order_step": 1})
       for name, in_quick in _MIXTURES.items() if example(name).dim == 1),

@@ -3,7 +3,9 @@ the reliability experiment (measured false-alarm rates, ``notes/reliability.md``
 
 Private modules: ``_swap`` (the :class:`Mutant` record and the swap-and-restore of a
 derive function), ``_catalogue`` (every mutant), ``_mutants`` (running them) and
-``_reliability`` (the false-alarm experiments, their plan and the note). Names load on
+``_calibration`` (every Monte Carlo check's false-alarm rate, measured),
+``_experiments`` (single experiments: known against estimated errors, the C8 study's
+cross-check, the between-mode search) and ``_reliability`` (the plan and the note). Names load on
 first use: the mutants import SymPy, and ``dsmw --help`` reads ``MAX_REPETITIONS``.
 """
 
@@ -16,12 +18,15 @@ _LAZY = {
     **dict.fromkeys(("FACADE_MUTANTS", "MUTANTS", "WEIGHTING_MUTANTS", "WeightingMutant"),
                     "numeric.audit._catalogue"),
     **dict.fromkeys(("MutantResult", "run_mutants", "substituted"), "numeric.audit._mutants"),
-    **dict.fromkeys(("MAX_REPETITIONS", "NOMINAL_RATES", "FalseAlarmResult", "ReliabilityPlan",
-                     "ReliabilityRun", "false_alarm_rate", "find_weight_below_heuristic",
-                     "joint_false_alarm_rate", "mutant_section", "refresh_mutant_section",
-                     "reliability_notes", "reliability_plan", "reliability_run",
-                     "study_false_alarm_rate", "wilson_interval"),
-                    "numeric.audit._reliability"),
+    **dict.fromkeys(("MAX_REPETITIONS", "NOMINAL_RATES", "QUICK_REPETITIONS",
+                     "ReliabilityPlan", "ReliabilityRun", "mutant_section",
+                     "refresh_mutant_section", "reliability_notes", "reliability_plan",
+                     "reliability_run"), "numeric.audit._reliability"),
+    **dict.fromkeys(("SIMULTANEOUS_CONFIDENCE", "CheckRate", "check_rates", "wilson_interval"),
+                    "numeric.audit._calibration"),
+    **dict.fromkeys(("FalseAlarmResult", "false_alarm_rate", "find_weight_below_heuristic",
+                     "joint_false_alarm_rate", "study_false_alarm_rate"),
+                    "numeric.audit._experiments"),
     **dict.fromkeys(("Mutant", "swapped"), "numeric.audit._swap"),
 }
 

@@ -45,6 +45,11 @@ class Check:
     passed: bool
     detail: str = ""
     crashed: bool = False
+    #: ``monte-carlo`` checks: the number of z-tests sharing the check's rate (Bonferroni)
+    tests: int = 0
+    #: ``monte-carlo`` checks that also demand a detection (e.g. C6's gap > 0): the
+    #: smallest z-score that must exceed the threshold (``inf``: no such demand)
+    detect: float = math.inf
 
     def __post_init__(self) -> None:
         # Plain Python scalars, so reports serialise to JSON as they are.
@@ -59,13 +64,26 @@ class Check:
                 "crashed": self.crashed, "detail": self.detail}
 
     @classmethod
-    def from_z_test(cls, name: str, test: Any, detail: str, passed: bool | None = None
+    def from_z_test(cls, name: str, test: Any, detail: str, detect: float = math.inf
                     ) -> Check:
         """A ``monte-carlo`` check from a :func:`numeric.montecarlo.z_test` result: the
-        error is its largest ``|z|``, the tolerance its threshold; ``passed`` overrides the
-        test's verdict where a check asks for more than the z-test (e.g. a sign)."""
+        error is its largest ``|z|``, the tolerance its threshold. ``detect`` is a z-score
+        that must also *exceed* the threshold, where a check asks for more than agreement
+        (C6: the gap must be significantly positive)."""
         return cls(name, "monte-carlo", test.max_abs_z, test.threshold,
-                   test.passed if passed is None else passed, detail)
+                   test.passed and detect > test.threshold, detail, tests=test.n_tests,
+                   detect=detect)
+
+    def passes_at(self, alpha: float) -> bool:
+        """Would this Monte Carlo check pass at false-alarm rate ``alpha``? Its z-scores do
+        not depend on the rate, only the Bonferroni threshold does, so one run answers for
+        every rate (``dsmw reliability`` measures two at once this way)."""
+        from numeric.montecarlo import z_threshold
+
+        if self.method != "monte-carlo" or self.tests < 1:
+            raise ValueError(f"{self.name!r} is not a Monte Carlo check built by from_z_test")
+        threshold = z_threshold(alpha, self.tests)
+        return not self.crashed and self.error <= threshold and self.detect > threshold
 
 
 def _finite_or_none(value: float) -> float | None:

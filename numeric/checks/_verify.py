@@ -28,8 +28,9 @@ from numeric.checks._records import CheckTask, ClaimResult, VerifyReport
 from numeric.checks._runner import run_tasks
 from numeric.montecarlo import DEFAULT_FALSE_ALARM_RATE
 
-__all__ = ["CLAIM_MODULES", "CLAIM_TITLES", "CONSUMES", "DEFAULT_SEED", "claim_ids", "tasks",
-           "verify"]
+__all__ = ["CLAIM_MODULES", "CLAIM_TITLES", "CONSUMES", "DEFAULT_SEED", "CalibrationTask",
+           "calibration_tasks",
+           "claim_ids", "tasks", "verify"]
 
 #: Seed of ``dsmw verify`` when none is given (reported in every run).
 DEFAULT_SEED = 20250803
@@ -58,6 +59,63 @@ def tasks(claims: Iterable[str] | None = None, quick: bool = False) -> list[Chec
     the full size of each claim's ``TASKS`` table."""
     return [spec.task(cid, quick) for cid in _select(claims)
             for spec in _BY_ID[cid].TASKS if spec.in_run(quick)]
+
+
+@dataclasses.dataclass(frozen=True)
+class CalibrationTask:
+    """A Monte Carlo check as ``dsmw reliability`` runs it: the task, the draws it makes
+    (``draws``) and the draws the verify run it stands for makes (``verify_draws``)."""
+
+    task: CheckTask
+    configuration: str
+    draws: int
+    verify_draws: int
+
+
+def calibration_tasks(configuration: str = "quick") -> list[CalibrationTask]:
+    """Every Monte Carlo check a ``dsmw verify`` run makes, as ``dsmw reliability``
+    measures its false-alarm rate.
+
+    ``"quick"``: each check in the configuration of ``verify --quick`` at its quick size,
+    and the checks only the full run makes (``quick=None`` rows) in their full
+    configuration at the quick draw count of their claim. ``"full"``: the checks whose
+    full-run configuration has more than more draws (more mixtures, orders, schedules),
+    in that configuration at the quick draw count. Only the number of draws is reduced:
+    the normal approximation behind each z-test is, if anything, worse at fewer draws, and
+    measuring every check at its full size would take about 8 hours per 1000 repetitions.
+    """
+    if configuration not in ("quick", "full"):
+        raise InvalidArgumentError("configuration", configuration, "unknown configuration",
+                                   "pass 'quick' or 'full'")
+    selected = []
+    for module in CLAIM_MODULES:
+        rows = [spec for spec in module.TASKS if spec.method == "monte-carlo"]
+        quick_draws = [spec.quick["draws"] for spec in rows
+                       if spec.quick is not None and "draws" in spec.quick]
+        for spec in rows:
+            if configuration == "quick" and spec.quick is not None:
+                size, verify_size = dict(spec.quick), spec.quick
+            elif (configuration == "full") == (spec.quick is not None
+                                               and _more_than_draws(spec)):
+                size, verify_size = dict(spec.full), spec.full
+                if "draws" in size and quick_draws:
+                    own = spec.quick.get("draws") if spec.quick is not None else None
+                    size["draws"] = own if own is not None else min(quick_draws)
+            else:
+                continue
+            task = CheckTask(module.ID, spec.name, spec.method, spec.make(**size), spec.shares)
+            selected.append(CalibrationTask(task, "quick" if verify_size is spec.quick
+                                            else "full", int(size.get("draws", 0)),
+                                            int(verify_size.get("draws", 0))))
+    return selected
+
+
+def _more_than_draws(spec) -> bool:
+    """Does the full run's configuration of ``spec`` differ from the quick one in more
+    than the number of draws?"""
+    assert spec.quick is not None
+    return ({k: v for k, v in spec.full.items() if k != "draws"}
+            != {k: v for k, v in spec.quick.items() if k != "draws"})
 
 
 def _select(claims: Iterable[str] | None) -> Sequence[str]:

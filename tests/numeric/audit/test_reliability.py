@@ -57,3 +57,40 @@ def test_refreshing_the_mutant_table_keeps_the_measured_rates() -> None:
     assert "| a measured row |" in new and "old table" not in new
     assert f"`{MUTANTS[1].name}`" in new and "2 of 2 mutants caught." in new
     assert new.endswith("## Where next\n\nrest\n")
+
+
+def _fake_run(verdict_low: float = 0.02, quick: bool = False):
+    from numeric.audit import MUTANTS, CheckRate, MutantResult, ReliabilityRun, reliability_plan
+
+    plan = reliability_plan(1000, 7, quick=quick)
+    rates = [CheckRate("C4", "expected weight by Monte Carlo", "quick", nominal, 1000, 40, 6,
+                       50_000, 50_000, verdict_low, 0.07, 0.999)
+             for nominal in (0.05, 0.01)]
+    mutants = [MutantResult(m, True, ("exact",), ("x",), 0.1) for m in MUTANTS[:2]]
+    finding = {"x_tilde": 0.1, "sigma": 1.0, "weight": 0.5, "heuristic": 1.0,
+               "curvature": 0.2, "seed": 7}
+    return ReliabilityRun(plan, rates, mutants, finding)
+
+
+def test_the_note_shows_every_row_and_flags_an_over_rejecting_one() -> None:
+    run = _fake_run()
+    text = run.notes()
+    assert "| C4 | expected weight by Monte Carlo | quick | 50000 (50000) | 6 | 1000 | 0.05 |" in text
+    # at 0.01 the interval [0.02, 0.07] lies above the nominal rate: miscalibrated
+    assert "**OVER-REJECTS**" in text and not run.passed
+    assert [r.nominal for r in run.miscalibrated] == [0.01]
+    assert "2 of 2 mutants caught." in text and "seed 7" in text
+    assert "1 in 5 of the repetitions" in text
+    assert "--quick" in _fake_run(quick=True).notes()
+
+
+def test_the_plan_checks_its_arguments_and_sizes_the_stages() -> None:
+    from numeric.audit import QUICK_REPETITIONS, reliability_plan
+    from numeric.checks import DEFAULT_SEED
+
+    assert reliability_plan(quick=True).stages() == [("quick", QUICK_REPETITIONS)]
+    assert reliability_plan().seed == DEFAULT_SEED
+    assert reliability_plan(10, 0).stages() == [("quick", 10), ("full", 2)]
+    for bad in ({"repetitions": 0}, {"repetitions": True}, {"seed": -1}, {"jobs": 0}):
+        with pytest.raises(ValueError, match=next(iter(bad))):
+            reliability_plan(**bad)

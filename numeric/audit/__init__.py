@@ -3,7 +3,8 @@ the reliability experiment (measured false-alarm rates, ``notes/reliability.md``
 
 Private modules: ``_swap`` (the :class:`Mutant` record and the swap-and-restore of a
 derive function), ``_catalogue`` (every mutant), ``_mutants`` (running them) and
-``_calibration`` (every Monte Carlo check's false-alarm rate, measured),
+``_limits`` (the repetition counts, free of NumPy and SymPy), ``_calibration``
+(every Monte Carlo check's false-alarm rate, measured),
 ``_experiments`` (single experiments: known against estimated errors, the C8 study's
 cross-check, the between-mode search) and ``_reliability`` (the plan and the note). Names load on
 first use: the mutants import SymPy, and ``dsmw --help`` reads ``MAX_REPETITIONS``.
@@ -18,8 +19,9 @@ _LAZY = {
     **dict.fromkeys(("FACADE_MUTANTS", "MUTANTS", "WEIGHTING_MUTANTS", "WeightingMutant"),
                     "numeric.audit._catalogue"),
     **dict.fromkeys(("MutantResult", "run_mutants", "substituted"), "numeric.audit._mutants"),
-    **dict.fromkeys(("MAX_REPETITIONS", "NOMINAL_RATES", "QUICK_REPETITIONS",
-                     "ReliabilityPlan", "ReliabilityRun", "mutant_section",
+    **dict.fromkeys(("FULL_REPETITIONS", "MAX_REPETITIONS", "NOMINAL_RATES",
+                     "QUICK_REPETITIONS"), "numeric.audit._limits"),
+    **dict.fromkeys(("ReliabilityPlan", "ReliabilityRun", "mutant_section",
                      "refresh_mutant_section", "reliability_notes", "reliability_plan",
                      "reliability_run"), "numeric.audit._reliability"),
     **dict.fromkeys(("SIMULTANEOUS_CONFIDENCE", "CheckRate", "check_rates", "wilson_interval"),

@@ -26,21 +26,18 @@ from numeric.audit._experiments import (
     find_weight_below_heuristic,
     study_false_alarm_rate,
 )
+from numeric.audit._limits import (
+    FULL_CONFIGURATION_SHARE,
+    FULL_REPETITIONS,
+    MAX_REPETITIONS,
+    NOMINAL_RATES,
+    QUICK_REPETITIONS,
+)
 
 __all__ = ["MAX_REPETITIONS", "NOMINAL_RATES", "QUICK_REPETITIONS", "ReliabilityPlan",
            "ReliabilityRun", "mutant_section", "refresh_mutant_section", "reliability_notes",
            "reliability_plan", "reliability_run"]
 
-#: Most repetitions of :func:`reliability_run`.
-MAX_REPETITIONS = 100_000
-#: Nominal rates at which every Monte Carlo check's false-alarm rate is measured.
-NOMINAL_RATES = (0.05, 0.01)
-#: Repetitions of a quick run (``dsmw reliability --quick``) and of a full one.
-QUICK_REPETITIONS = 200
-FULL_REPETITIONS = 1000
-#: The full run measures the checks' full-run configurations on this fraction of its
-#: repetitions (they cost about 3 times as much per repetition; 30 minutes on 2 cores).
-FULL_CONFIGURATION_SHARE = 5
 
 
 _MUTANT_HEADING = "## Mutants: deliberately wrong formulas"

@@ -1,0 +1,21 @@
+"""Repetition counts of the reliability study.
+
+Kept apart from :mod:`numeric.audit._reliability` because ``dsmw --help`` reads them and
+must load neither the checks nor SymPy.
+"""
+
+from __future__ import annotations
+
+__all__ = ["FULL_CONFIGURATION_SHARE", "FULL_REPETITIONS", "MAX_REPETITIONS",
+           "NOMINAL_RATES", "QUICK_REPETITIONS"]
+
+#: Most repetitions of :func:`numeric.audit.reliability_run`.
+MAX_REPETITIONS = 100_000
+#: Nominal rates at which every Monte Carlo check's false-alarm rate is measured.
+NOMINAL_RATES = (0.05, 0.01)
+#: Repetitions of a quick run (``dsmw reliability --quick``) and of a full one.
+QUICK_REPETITIONS = 200
+FULL_REPETITIONS = 1000
+#: The full run measures the checks' full-run configurations on this fraction of its
+#: repetitions (they cost about 3 times as much per repetition; 30 minutes on 2 cores).
+FULL_CONFIGURATION_SHARE = 5

@@ -16,17 +16,28 @@ A :class:`Step` carries a *computed* status:
     differentiating under the integral sign); the claim holds *under* it.
 
 A :class:`Claim`'s status is computed from its steps, never set by hand.
+
+The *generality* of a step is computed from its expression too: a step holds "for any
+n" only if an integer symbol standing for ``n`` (named ``n``, or ``n_i`` / ``n0``.. for
+the entries of a multi-index) occurs in it, and "for any d" only if the dimension is a
+symbol in it (e.g. in the shape of a ``MatrixSymbol`` or the range of a sum). Values
+typed by hand (:meth:`Step.at`) only ever name concrete instances: a hand-typed
+``"any"`` that the expression does not back is dropped. The steps that carry the
+statement's content (:meth:`Step.carrying`) form the claim's *chain*: only they decide
+in which generality the claim is proved; side cancellations do not.
 """
 
 from __future__ import annotations
 
-import random
+import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import sympy as sp
 
-__all__ = ["Claim", "Step", "assume", "confirm", "confirm_sign", "define"]
+from derive._decide import decide_entry, decide_symbolic_size, parameter_symbols
+
+__all__ = ["Claim", "Step", "assume", "confirm", "confirm_sign", "define", "step_record"]
 
 _STEP_STATUSES = ("confirmed", "refuted", "unconfirmed", "definition", "assumption")
 ANY = "any"
@@ -47,6 +58,10 @@ class Step:
     status: str = "definition"
     instance: tuple[tuple[str, int | str], ...] = ()
     detail: str = ""
+    #: whether the step carries the statement's content (part of the claim's chain)
+    carries: bool = False
+    #: points at which the confirmed identity, evaluated again to 50 digits, vanished
+    witnesses: int = 0
 
     def __post_init__(self) -> None:
         if self.status not in _STEP_STATUSES:
@@ -70,14 +85,71 @@ class Step:
         # Unpickling a Relational re-evaluates it (seconds for big identities); rebuild it
         # unevaluated instead, so a cached claim loads in milliseconds.
         return (_rebuild_step, (self.text, _freeze(self.expr), self.status, self.instance,
-                                self.detail))
+                                self.detail, self.carries, self.witnesses))
 
     def at(self, **instance: int | str) -> Step:
-        """The same step, tagged with the parameter values it was done for."""
+        """The same step, tagged with the concrete parameter values it was done for
+        (``"any"`` is accepted but counts only where the expression backs it: see
+        :meth:`generality`)."""
         merged = dict(self.instance)
         merged.update(instance)
-        return Step(self.text, self.expr, self.status, tuple(sorted(merged.items())),
-                    self.detail)
+        return replace(self, instance=tuple(sorted(merged.items())))
+
+    def carrying(self) -> Step:
+        """The same step, marked as carrying the statement's content (the claim's chain)."""
+        return replace(self, carries=True)
+
+    def symbolic_in(self, parameter: str) -> bool:
+        """Whether the step's expression is symbolic in ``parameter``: an integer symbol
+        named ``parameter`` (or ``parameter_i``, ``parameter0``.. for a multi-index)
+        occurs in it, in a matrix shape or a summation range included.
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> n, d = sp.symbols("n d", integer=True, positive=True)
+        >>> A = sp.MatrixSymbol("A", d, d)
+        >>> step = define("trace", sp.Eq(sp.Trace(A + sp.Identity(d)), sp.Trace(A) + d))
+        >>> step.symbolic_in("d"), step.symbolic_in("n")
+        (True, False)
+        >>> define("matrix of size d", sp.Eq(A.T, A)).symbolic_in("d")
+        True
+        >>> define("concrete", sp.Eq(sp.Symbol("x") ** 3, 0)).at(n="any").symbolic_in("n")
+        False
+        """
+        pattern = re.compile(rf"{re.escape(parameter)}(_?\d+|_[a-z])?")
+        return any(symbol.is_integer and pattern.fullmatch(symbol.name)
+                   for symbol in parameter_symbols(self.expr))
+
+    def generality(self, parameters: Iterable[str]) -> dict[str, int | str]:
+        """``{parameter: value}`` the step was done for: ``"any"`` where its expression is
+        symbolic in the parameter, else the concrete value it is tagged with; parameters
+        with neither are left out (a hand-typed ``"any"`` not backed is dropped)."""
+        tags = dict(self.instance)
+        found: dict[str, int | str] = {}
+        for name in parameters:
+            if self.symbolic_in(name):
+                found[name] = ANY
+            elif name in tags and tags[name] != ANY:
+                found[name] = tags[name]
+        return found
+
+
+def step_record(step: Step, parameters: Iterable[str] = ()) -> dict:
+    """A step as plain data (strings and numbers): text, status, the two sides (as
+    ``str`` and as ``srepr``, which SymPy parses back exactly), the generality computed
+    for ``parameters``, whether it is in the chain, its witnesses and detail."""
+    expr = step.expr
+    if isinstance(expr, sp.core.relational.Relational):
+        sides = {"relation": type(expr).__name__, "lhs": str(expr.lhs), "rhs": str(expr.rhs),
+                 "lhs_srepr": sp.srepr(expr.lhs), "rhs_srepr": sp.srepr(expr.rhs)}
+    else:
+        sides = {"relation": "", "lhs": str(expr), "rhs": "", "lhs_srepr": sp.srepr(expr),
+                 "rhs_srepr": ""}
+    return {"text": step.text, "status": step.status, **sides,
+            "generality": step.generality(parameters), "chain": step.carries,
+            "witnesses": step.witnesses, "assumption": step.status == "assumption",
+            "detail": step.detail}
 
 
 def _freeze(expr: sp.Basic) -> tuple:
@@ -93,8 +165,9 @@ def _thaw(frozen: tuple) -> sp.Basic:
     return frozen[1]
 
 
-def _rebuild_step(text: str, expr: tuple, status: str, instance: tuple, detail: str) -> Step:
-    return Step(text, _thaw(expr), status, instance, detail)
+def _rebuild_step(text: str, expr: tuple, status: str, instance: tuple, detail: str,
+                  carries: bool = False, witnesses: int = 0) -> Step:
+    return Step(text, _thaw(expr), status, instance, detail, carries, witnesses)
 
 
 def _rebuild_claim(fields: dict) -> Claim:
@@ -156,14 +229,31 @@ class Claim:
         """Steps SymPy could not decide."""
         return tuple(s for s in self.steps if s.status == "unconfirmed")
 
+    def to_dict(self) -> dict:
+        """The proof record as plain data (``dsmw derive --json``): id, title, statement,
+        computed status and instances, parameters, assumptions, the numeric checks by name,
+        and every step (:func:`step_record`)."""
+        return {"id": self.id, "title": self.title, "statement": str(self.statement),
+                "statement_srepr": sp.srepr(self.statement), "status": self.status,
+                "instances": self.instances, "parameters": list(self.parameters),
+                "assumptions": list(self.assumptions), "numeric": list(self.numeric),
+                "chain": [i for i, s in enumerate(self.steps) if s.carries],
+                "steps": [step_record(s, self.parameters) for s in self.steps]}
+
+    @property
+    def chain(self) -> tuple[Step, ...]:
+        """The steps that carry the statement's content (:meth:`Step.carrying`)."""
+        return tuple(s for s in self.steps if s.carries)
+
     def combinations(self) -> tuple[tuple[int | str, ...], ...]:
         """The parameter values (in the order of ``parameters``) of every confirmed step
-        tagged with all of them; ``"any"`` marks a step done in full generality."""
+        of the chain, as computed by :meth:`Step.generality`; ``"any"`` marks a step
+        symbolic in that parameter."""
         found = set()
-        for step in self.steps:
-            tags = dict(step.instance)
-            if step.status == "confirmed" and all(p in tags for p in self.parameters):
-                found.add(tuple(tags[p] for p in self.parameters))
+        for step in self.chain:
+            values = step.generality(self.parameters)
+            if step.status == "confirmed" and all(p in values for p in self.parameters):
+                found.add(tuple(values[p] for p in self.parameters))
         return tuple(sorted(found, key=lambda combo: tuple(map(str, combo))))
 
     def coverage(self) -> dict[str, tuple[int | str, ...]]:
@@ -190,6 +280,9 @@ class Claim:
         by_second: dict[int | str, set[int | str]] = {}
         for a, b in combos:
             by_second.setdefault(b, set()).add(a)
+        for b, values in by_second.items():  # "any" covers the instances listed beside it
+            if ANY in values:
+                by_second[b] = {ANY}
         groups: dict[frozenset, list[int | str]] = {}
         for b, values in by_second.items():
             groups.setdefault(frozenset(values), []).append(b)
@@ -210,7 +303,8 @@ class Claim:
         if self.refuted_steps:
             return "refuted"
         identities = [s for s in self.steps if s.is_identity]
-        if not identities or self.unconfirmed_steps:
+        if not identities or self.unconfirmed_steps or not any(
+                s.status == "confirmed" for s in self.chain):
             return "checked numerically only"
         if not self.parameters:
             return "proved"
@@ -229,102 +323,6 @@ class Claim:
 
 # --------------------------------------------------------------------------- confirmation
 
-_ATTEMPTS = 3
-
-
-def _reduce(difference: sp.Expr, method: str) -> sp.Expr:
-    if method == "expand":
-        return sp.expand(difference)
-    if method == "together":
-        return sp.expand(sp.numer(sp.together(difference)))
-    if method == "none":
-        return difference
-    return sp.simplify(difference)
-
-
-def _sample_value(symbol: sp.Symbol, rng: random.Random) -> sp.Expr:
-    """A rational value in the symbol's domain (positive, nonnegative, integer, real)."""
-    if symbol.is_integer:
-        low = 1 if symbol.is_positive else 0 if symbol.is_nonnegative else -3
-        return sp.Integer(rng.randint(low, low + 5))
-    value = sp.Rational(rng.randint(1, 40), rng.randint(7, 19))
-    if symbol.is_positive or symbol.is_nonnegative:
-        return value
-    if symbol.is_nonpositive or symbol.is_negative:
-        return -value
-    return value if rng.random() < 0.5 else -value
-
-
-def _concrete_functions(expr: sp.Expr, rng: random.Random) -> tuple[sp.Expr, str]:
-    """Replace each undefined function ``f(y_1..y_k)`` by a concrete positive one,
-    ``exp(sum_i a_i y_i - b_i y_i^2)`` with random rationals, and evaluate derivatives."""
-    functions = sorted({f.func for f in expr.atoms(sp.core.function.AppliedUndef)},
-                       key=lambda f: f.__name__)
-    shown = []
-    for function in functions:
-        arity = max(len(f.args) for f in expr.atoms(function))
-        ys = sp.symbols(f"_y0:{arity}")
-        body = sp.exp(sum(sp.Rational(rng.randint(-9, 9), rng.randint(2, 7)) * y
-                          - sp.Rational(rng.randint(1, 9), rng.randint(2, 7)) * y**2 for y in ys))
-        expr = expr.replace(function, sp.Lambda(ys, body))
-        shown.append(f"{function.__name__} = {body}")
-    return expr.doit(), "; ".join(shown)
-
-
-def _counterexample(reduced: sp.Expr, text: str) -> str:
-    """A point where ``reduced`` evaluates exactly to a nonzero number, or ``""``.
-
-    Undefined functions are replaced by concrete ones first: an identity that fails for one
-    function is false in general.
-    """
-    if not reduced.is_commutative or reduced.has(sp.Integral):
-        return ""
-    rng = random.Random(text)  # deterministic: the notes are regenerated byte for byte
-    functions = ""
-    if reduced.has(sp.core.function.AppliedUndef):
-        try:
-            reduced, functions = _concrete_functions(reduced, rng)
-        except (TypeError, ValueError, AttributeError):
-            return ""
-        if reduced.has(sp.core.function.AppliedUndef, sp.Derivative, sp.Subs):
-            return ""
-    elements = reduced.atoms(sp.matrices.expressions.matexpr.MatrixElement)
-    if elements:  # entries of a MatrixSymbol: plain real unknowns
-        reduced = reduced.xreplace({e: sp.Symbol(f"{e.parent}[{e.i}, {e.j}]", real=True)
-                                    for e in elements})
-    symbols = sorted(reduced.free_symbols, key=sp.default_sort_key)
-    for _ in range(_ATTEMPTS):
-        point = {s: _sample_value(s, rng) for s in symbols}
-        try:
-            value = sp.simplify(reduced.subs(point))
-        except (ZeroDivisionError, TypeError, ValueError):
-            continue
-        if value.has(sp.zoo, sp.nan, sp.oo, -sp.oo) or value.free_symbols:
-            continue
-        if value.is_zero is False:
-            shown = ", ".join([f"{k} = {v}" for k, v in point.items()]
-                              + ([functions] if functions else []))
-            return f"lhs - rhs = {value} at {shown}" if shown else f"lhs - rhs = {value}"
-    return ""
-
-
-def _decide(reduced: sp.Expr, text: str) -> tuple[str, str]:
-    if reduced == 0 or getattr(reduced, "is_ZeroMatrix", False):
-        return "confirmed", ""
-    witness = _counterexample(reduced, text)
-    if witness:
-        return "refuted", witness
-    try:
-        equal = reduced.equals(0) if reduced.is_commutative else None
-    except (TypeError, ValueError, NotImplementedError, RecursionError):
-        equal = None
-    if equal is True:
-        return "confirmed", ""
-    if equal is False:
-        return "refuted", f"SymPy: lhs - rhs = {reduced} is not zero"
-    return "unconfirmed", f"lhs - rhs reduces to {reduced}, which SymPy could not decide"
-
-
 def confirm(lhs: sp.Basic, rhs: sp.Basic, text: str, *, method: str = "simplify",
             shown: sp.Basic | None = None) -> Step:
     """A step asserting ``lhs == rhs``; its status is what SymPy could establish.
@@ -332,8 +330,13 @@ def confirm(lhs: sp.Basic, rhs: sp.Basic, text: str, *, method: str = "simplify"
     ``method`` is how ``lhs - rhs`` is reduced before deciding: ``"simplify"``,
     ``"expand"``, ``"together"`` (expanded numerator of one fraction) or
     ``"together_matrix"`` (the same entry by entry). A nonzero remainder is evaluated
-    exactly at rational points: a nonzero value refutes the step. ``shown`` is what the
-    notes display instead of ``lhs = rhs`` (e.g. the identity before a reduction).
+    exactly at rational points: a nonzero value refutes the step. A remainder SymPy
+    reduces to zero is evaluated again, as given, at random rational points to 50 digits
+    (the second witness): a nonzero value there refutes the step too. Every SymPy call has
+    a time budget (:data:`REDUCE_SECONDS`, :data:`POINT_SECONDS`): an exhausted budget
+    leaves the step *unconfirmed*, saying which call ran out. Matrix expressions of
+    symbolic size are decided on a generic entry ``(i, j)``. ``shown`` is what the notes
+    display instead of ``lhs = rhs`` (e.g. the identity before a reduction).
 
     Examples
     --------
@@ -343,25 +346,30 @@ def confirm(lhs: sp.Basic, rhs: sp.Basic, text: str, *, method: str = "simplify"
     'confirmed'
     >>> confirm((a + 1) ** 2, a**2 + 1, "wrong square").status
     'refuted'
+    >>> d = sp.Symbol("d", integer=True, positive=True)
+    >>> A = sp.MatrixSymbol("A", d, d)
+    >>> confirm(A + sp.Identity(d), sp.Identity(d) + A, "any d").status
+    'confirmed'
     """
     difference = lhs - rhs
+    entry_method = "together" if method == "together_matrix" else method
     if isinstance(difference, sp.MatrixExpr) and all(
             isinstance(size, (int, sp.Integer)) for size in difference.shape):
         difference = difference.as_explicit()  # e.g. MatrixSymbol identities of fixed size
     if isinstance(difference, sp.MatrixBase):
-        entry_method = "together" if method == "together_matrix" else method
-        outcomes = []
-        for index, entry in enumerate(difference):
-            outcomes.append(_decide(_reduce(entry, entry_method), f"{text}[{index}]"))
-        status = ("refuted" if any(o[0] == "refuted" for o in outcomes) else "unconfirmed"
-                  if any(o[0] == "unconfirmed" for o in outcomes) else "confirmed")
-        detail = "; ".join(o[1] for o in outcomes if o[1])
-        expr = sp.Eq(lhs, rhs, evaluate=False)
+        outcomes = [decide_entry(entry, entry_method, f"{text}[{index}]")
+                    for index, entry in enumerate(difference)]
+    elif isinstance(difference, sp.MatrixExpr):
+        outcomes = [decide_symbolic_size(difference, entry_method, text)]
     else:
-        reduced = _reduce(difference, "together" if method == "together_matrix" else method)
-        status, detail = _decide(reduced, text)
-        expr = sp.Eq(lhs, rhs, evaluate=False)
-    return Step(text, expr if shown is None else shown, status, (), detail)
+        outcomes = [decide_entry(difference, entry_method, text)]
+    status = ("refuted" if any(o[0] == "refuted" for o in outcomes) else "unconfirmed"
+              if any(o[0] == "unconfirmed" for o in outcomes) else "confirmed")
+    detail = "; ".join(o[1] for o in outcomes if o[1])
+    witnesses = min(o[2] for o in outcomes)
+    expr = sp.Eq(lhs, rhs, evaluate=False)
+    return Step(text, expr if shown is None else shown, status, (), detail,
+                witnesses=witnesses)
 
 
 def confirm_sign(expr: sp.Expr, relation: str, text: str) -> Step:

@@ -36,6 +36,26 @@ def _status_text(claim: Claim) -> str:
     return claim.status
 
 
+def _generality(claim: Claim, step) -> str:
+    """``"any n, d = 1"``: the step's generality as computed from its expression."""
+    values = step.generality(claim.parameters)
+    return ", ".join(f"any {name}" if values[name] == "any" else f"{name} = {values[name]}"
+                     for name in claim.parameters if name in values)
+
+
+def _step_note(claim: Claim, step) -> str:
+    notes = []
+    if step.carries:
+        notes.append("chain")
+    where = _generality(claim, step)
+    if where and step.is_identity:
+        notes.append(where)
+    if step.status == "confirmed":
+        notes.append(f"witnessed at {step.witnesses} point{'s' if step.witnesses != 1 else ''}"
+                     if step.witnesses else "no second witness")
+    return f" [{'; '.join(notes)}]" if notes else ""
+
+
 def _counts(claim: Claim) -> dict[str, int]:
     counts = dict.fromkeys(("confirmed", "refuted", "unconfirmed", "assumption", "definition"), 0)
     for step in claim.steps:
@@ -53,10 +73,22 @@ def render_claim(claim: Claim) -> str:
                  f"{counts['assumption']} assumptions, {counts['definition']} definitions or "
                  "computations.")
     lines.append("")
-    lines.append("*proved*: every identity confirmed in the generality of the statement; "
-                 "*proved for instances*: confirmed for the listed values only; "
-                 "*checked numerically only*: some identity was not decided by SymPy.")
+    lines.append("*proved*: every identity confirmed and the steps that carry the statement "
+                 "(the chain) confirmed in its generality; *proved for instances*: the chain "
+                 "confirmed for the listed values only; *checked numerically only*: some "
+                 "identity was not decided by SymPy. A step's generality is computed from its "
+                 "expression (*any n* only where an integer symbol for n occurs in it); a "
+                 "confirmed identity is evaluated again, as given, at random rational points "
+                 "(its second witness).")
     lines.append("")
+    if claim.chain:
+        lines += ["## The chain", "", "The steps that carry the statement, with the "
+                  "generality computed from each one's expression:", ""]
+        index = {id(step): i for i, step in enumerate(claim.steps, 1)}
+        lines += [f"- step {index[id(step)]}: {step.text} — {step.status}"
+                  f"{'; ' + _generality(claim, step) if _generality(claim, step) else ''}"
+                  for step in claim.chain]
+        lines.append("")
     if claim.refuted_steps:
         lines += ["## Refuted steps", ""]
         lines += [f"- {s.text}: {s.detail}" for s in claim.refuted_steps]
@@ -76,7 +108,8 @@ def render_claim(claim: Claim) -> str:
         lines.append("")
     lines += ["## Derivation", ""]
     for i, step in enumerate(claim.steps, 1):
-        lines += [f"{i}. {step.text}{_STEP_MARKS[step.status]}", "", "   $$",
+        lines += [f"{i}. {step.text}{_STEP_MARKS[step.status]}{_step_note(claim, step)}", "",
+                  "   $$",
                   "   " + _latex(step.expr), "   $$", ""]
     return "\n".join(lines).rstrip() + "\n"
 

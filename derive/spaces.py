@@ -41,6 +41,7 @@ __all__ = [
     "convert",
     "density_form",
     "lam",
+    "lambda_speed",
     "schedule",
     "schedule_conversion_factor",
     "sigma_dot",
@@ -65,6 +66,8 @@ snr = sp.Symbol("snr", positive=True)
 """Signal-to-noise ratio ``alpha^2/sigma^2`` as a free symbol of a weighting's formula."""
 lam = sp.Symbol("lam", real=True)
 """Log signal-to-noise ratio ``lambda = log SNR``."""
+lambda_speed = sp.Symbol("speed", positive=True)
+"""``-d lambda/dt`` at one noise level (``lambda`` decreases along every schedule)."""
 
 _x0 = sp.Symbol("x0", real=True)
 _eps = sp.Symbol("epsilon", real=True)
@@ -363,15 +366,22 @@ def schedule_conversion_factor(space: str, name: str) -> sp.Expr:
     return sp.simplify(sched.at(conversion_factor(space)))
 
 
-def density_form(weight: sp.Expr, space: str, name: str, density: sp.Expr) -> sp.Expr:
-    """``W = p(t) w_X(t) k_X(t) |dt/dlambda|`` as a function of ``t``.
+def density_form(weight: sp.Expr, space: str, density: sp.Expr) -> sp.Expr:
+    """``W = p(t) w_X(t) k_X(t) |dt/dlambda|``: the ``eps``-space weight per unit of
+    ``lambda`` of a ``space`` loss weighted by ``weight`` with levels drawn from
+    ``density`` (a density of ``t``), for a general schedule.
 
-    ``weight`` and ``density`` are functions of ``t`` on the named schedule;
-    ``lambda(t)`` decreases, so ``|dt/dlambda| = -1/lambda'(t)``.
+    ``lambda(t)`` decreases, so ``|dt/dlambda| = 1/`` :data:`lambda_speed`; a schedule's
+    own form follows by substituting its ``alpha``, ``sigma`` and ``-lambda'(t)``
+    (:class:`derive.Weighting.density_form` does).
+
+    Examples
+    --------
+    >>> density_form(sp.Integer(1), "eps", sp.Integer(1)) == 1 / lambda_speed
+    True
     """
-    sched = schedule(name)
-    return sp.simplify(density * weight * schedule_conversion_factor(space, name)
-                       / (-sp.diff(sched.lam, time)))
+    _check_space(space)
+    return density * weight * conversion_factor(space) / lambda_speed
 
 
 @_cached
@@ -393,7 +403,8 @@ def space_derivation() -> tuple[Step, ...]:
         k = conversion_factor(space)
         steps.append(confirm(_to_plain(error**2), k * (_eps_hat - _eps) ** 2,
                              f"{space}: (X_hat - X)^2 = k_{space} (eps_hat - eps)^2 for general "
-                             "alpha(t), sigma(t), with x0_hat = (x_t - sigma eps_hat)/alpha"))
+                             "alpha(t), sigma(t), with x0_hat = (x_t - sigma eps_hat)/alpha")
+                     .carrying())
     lam_t = sp.log(_alpha_t**2 / _sigma_t**2)
     steps.append(confirm(conversion_factor("velocity"),
                          _to_plain((_sigma_t * sp.diff(lam_t, time) / 2) ** 2),

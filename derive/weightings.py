@@ -16,14 +16,16 @@ from dataclasses import dataclass
 import sympy as sp
 
 import derive.spaces as spaces
-from derive._errors import InvalidArgumentError
+from derive._errors import DerivationError, InvalidArgumentError
 from derive.claim import Step, confirm, define
 from derive.symbols import gamma, h, k_p2, s_data, sigma, sigma_data
 
 __all__ = [
+    "LEADING_SECONDS",
     "VOCABULARY",
     "SamplingDensity",
     "Weighting",
+    "leading_term",
     "optimal_weight_in_space",
     "parse_weighting_name",
     "weighting",
@@ -37,7 +39,7 @@ p_mean, p_std = sp.Symbol("P_mean", real=True), sp.Symbol("P_std", positive=True
 logit_m, logit_s = sp.Symbol("m", real=True), sp.Symbol("s", positive=True)
 bias = sp.Symbol("b", real=True)
 data_sd = sp.Symbol("s", positive=True)
-_SPEED = sp.Symbol("speed", positive=True)  # -dlambda/dt on a schedule
+_SPEED = spaces.lambda_speed  # -dlambda/dt on a schedule
 
 #: Names a weighting formula may use besides its parameters.
 VOCABULARY: dict[str, sp.Symbol] = {
@@ -122,7 +124,7 @@ class Weighting:
     @property
     def leading(self) -> sp.Expr:
         """Leading term of :attr:`score_space` as ``sigma -> 0``."""
-        return _leading_term(self.score_space)
+        return leading_term(self.score_space)
 
     def in_space(self, space: str, schedule: str = "ve", variable: str = "auto",
                  values: dict[str, float] | None = None, simplify: bool = True) -> sp.Expr:
@@ -172,21 +174,75 @@ def _bind(expr: sp.Expr, values: dict[str, float] | None) -> sp.Expr:
     return expr.subs(table)
 
 
-def _leading_term(expr: sp.Expr) -> sp.Expr:
-    """Leading term of ``expr`` as ``sigma -> 0+``.
+#: Seconds SymPy gets for each attempt at a leading term (and each limit in a ``Min``).
+LEADING_SECONDS = 10.0
+
+
+class _LeadingOutOfTime(Exception):
+    pass
+
+
+def _within(work, *args):
+    from derive._budget import time_limit
+
+    with time_limit(LEADING_SECONDS, lambda elapsed: _LeadingOutOfTime()):
+        return work(*args)
+
+
+def leading_term(expr: sp.Expr) -> sp.Expr:
+    """The leading term of a weight ``expr`` as ``sigma -> 0+``.
+
+    A ``Min`` keeps only the arguments that stay finite (an argument that diverges, e.g.
+    the SNR, is never the minimum). Power laws with a symbolic exponent (``sigma_max`` to
+    a power in ``log sigma``, as likelihood weighting gives on the VE schedule), where
+    SymPy's series fails, are retried in the form ``exp(expand(log expr))``. Every SymPy
+    call runs under :data:`LEADING_SECONDS`; when no form gives a term, the error says so.
 
     Examples
     --------
-    >>> _leading_term(sigma**2 + sigma**4)
+    >>> leading_term(sigma**2 + sigma**4)
+    sigma**2
+    >>> s1, s2 = sp.symbols("s1 s2", positive=True)
+    >>> span = sp.log(s2 / s1)    # likelihood weighting on the VE schedule, up to a constant
+    >>> leading_term(s2 ** (sp.log(sigma**2 / s1**2) / span)
+    ...              * s1 ** (sp.log(s2**2 / sigma**2) / span))
     sigma**2
     """
+    def finite_at_zero(argument: sp.Expr) -> bool:
+        try:
+            return _within(sp.limit, argument, sigma, 0, "+") is not sp.oo
+        except (_LeadingOutOfTime, NotImplementedError, ValueError):
+            return True   # undecided: kept, so the minimum is never narrowed wrongly
+
     def small_sigma_branch(e: sp.Min) -> sp.Expr:
-        # As sigma -> 0+ an argument that diverges (e.g. SNR) is never the minimum.
-        finite = [a for a in e.args if sp.limit(a, sigma, 0, "+") is not sp.oo]
+        finite = [a for a in e.args if finite_at_zero(a)]
         return sp.Min(*finite) if finite else e
 
     resolved = expr.replace(lambda e: isinstance(e, sp.Min), small_sigma_branch)
-    return sp.powsimp(resolved.as_leading_term(sigma), force=True)
+    forms = [resolved]
+    constant, varying = resolved.as_independent(sigma, as_Add=False)
+    if all(f.is_positive or (f.is_Pow and f.base.is_positive)
+           for f in sp.Mul.make_args(varying)):   # log, exp inverse on it: no branch lost
+        exponent = sp.expand(sp.expand_log(sp.log(varying), force=True))
+        power = sp.cancel(exponent.coeff(sp.log(sigma)))
+        rest = sp.cancel(exponent - power * sp.log(sigma))
+        if not rest.has(sigma) and not power.has(sigma):   # a power law sigma^a e^b
+            forms.append(constant * sigma**power * sp.exp(rest))
+    failures = []
+    for form in forms:
+        try:
+            term = _within(lambda f: sp.powsimp(f.as_leading_term(sigma), force=True), form)
+        except _LeadingOutOfTime:
+            failures.append(f"out of its {LEADING_SECONDS:g} s budget")
+            continue
+        except (sp.PoleError, NotImplementedError, ValueError) as error:
+            failures.append(f"{type(error).__name__}: {error}")
+            continue
+        if not term.has(sp.Order) and term != 0:
+            return term
+        failures.append(f"no nonzero term ({term})")
+    raise DerivationError(f"no leading term as sigma -> 0 found for {expr}: "
+                          + "; ".join(failures))
 
 
 # ---------------------------------------------------------------- the optimal weight
@@ -497,8 +553,8 @@ def _density(name: str, schedule: str, variable: str, simplify: bool) -> sp.Expr
     if record.space == "lambda":
         return _on_level(record.native, schedule, variable, simplify)
     # W = p(t) w_X k_X |dt/dlambda|
-    expr = (record.density.of_time(schedule) * _plain(record)
-            * spaces.conversion_factor(record.space) / _SPEED)
+    expr = spaces.density_form(_plain(record), record.space,
+                               record.density.of_time(schedule))
     return _on_level(expr, schedule, variable, simplify)
 
 

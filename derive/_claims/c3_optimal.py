@@ -20,7 +20,7 @@ import sympy as sp
 
 from derive._claims.c2_covariance import conditional_covariance
 from derive._validation import check_order
-from derive.claim import ANY, Claim, Step, confirm, define
+from derive.claim import Claim, Step, confirm, define
 
 __all__ = ["derive_c3", "lagrange_gap", "optimal_sandwich", "optimal_weight",
            "sandwich_covariance"]
@@ -98,20 +98,17 @@ def _sandwich_steps() -> tuple[Step, ...]:
     steps.append(confirm(weight * covariance * weight, weight,
                          "W* Sigma_1 W* = W* pointwise (W* = optimal_weight(1)), so "
                          "B = E[J^T W* Sigma W* J] = E[J^T W* J] = A = F", method="together"))
-    # Any number of parameters: in the free algebra, with W = Sigma^-1 the bread and the meat
-    # are both F = J^T Sigma^-1 J.
-    jac, jac_t, cov, cov_inv = sp.symbols("J J^T Sigma Sigma^-1", commutative=False)
-    f, f_inv = sp.symbols("F F^-1", commutative=False)
-    bread = jac_t * cov_inv * jac
-    meat = jac_t * cov_inv * cov * cov_inv * jac
-    rules = [(cov_inv * cov, 1), (cov * cov_inv, 1), (bread, f),
-             (f_inv * f, 1), (f * f_inv, 1)]
-    inverse_bread = f_inv  # the inverse of the bread J^T Sigma^-1 J = F
-    steps.append(confirm(_reduce_products(sp.expand(inverse_bread * meat * inverse_bread),
-                                          rules), f_inv,
+    # Any number of parameters p and observations k: matrix symbols of symbolic sizes.
+    # With W = Sigma^-1 the bread and the meat are both F = J^T Sigma^-1 J.
+    k, p = sp.symbols("k p", integer=True, positive=True)
+    jac, cov = sp.MatrixSymbol("J", k, p), sp.MatrixSymbol("Sigma", k, k)
+    bread = jac.T * cov.inverse() * jac
+    meat = sp.MatMul(jac.T, cov.inverse(), cov, cov.inverse(), jac, evaluate=False)
+    steps.append(confirm(sp.MatMul(bread.inverse(), meat, bread.inverse(), evaluate=False),
+                         bread.inverse(),
                          "any p: at W = Sigma^-1, A = J^T Sigma^-1 J = F and B = J^T Sigma^-1 "
-                         "Sigma Sigma^-1 J = F, so A^-1 B A^-1 = F^-1 (free algebra)",
-                         method="expand").at(p=ANY))
+                         "Sigma Sigma^-1 J = F, so A^-1 B A^-1 = F^-1 (J: k x p, Sigma: k x k, "
+                         "k and p symbolic)", method="expand").carrying())
     # The public expressions: sandwich_covariance(p) at A = B = F is optimal_sandwich(p),
     # entry by entry for a generic symmetric F.
     for size in (1, 2):
@@ -162,40 +159,33 @@ def lagrange_gap(size: int) -> tuple[sp.Expr, sp.Expr, list[Step]]:
     return gap, sum_of_squares, steps
 
 
-def _reduce_products(expr: sp.Expr, rules: list[tuple[sp.Expr, sp.Expr]]) -> sp.Expr:
-    """Rewrite non-commutative sub-products by ``rules`` until nothing changes."""
-    previous = None
-    while expr != previous:
-        previous = expr
-        for pattern, replacement in rules:
-            expr = sp.expand(expr.subs(pattern, replacement))
-    return expr
-
-
 @cache
 def _aitken_steps() -> tuple[Step, ...]:
     """Matrix case, any dimension: ``A^-1 B A^-1 - (J^T Sigma^-1 J)^-1 = D^T Sigma D`` with
     ``D = W J A^-1 - Sigma^-1 J (J^T Sigma^-1 J)^-1``, proved in the free algebra of
     non-commuting symbols (so for every number of observations and parameters), then
     confirmed on an exact rational instance (3 observations, 2 parameters)."""
-    jac, jac_t, w, cov, cov_inv = sp.symbols("J J^T W Sigma Sigma^-1", commutative=False)
-    a, a_inv, e, e_inv, b = sp.symbols("A A^-1 E E^-1 B", commutative=False)
-    d = w * jac * a_inv - cov_inv * jac * e_inv
-    d_t = a_inv * jac_t * w - e_inv * jac_t * cov_inv   # W, Sigma, A, E are symmetric
-    rules = [(cov_inv * cov, 1), (cov * cov_inv, 1), (jac_t * w * cov * w * jac, b),
-             (jac_t * w * jac, a), (jac_t * cov_inv * jac, e), (a_inv * a, 1), (a * a_inv, 1),
-             (e_inv * e, 1), (e * e_inv, 1)]
+    k, p = sp.symbols("k p", integer=True, positive=True)
+    jac, w, cov = (sp.MatrixSymbol("J", k, p), sp.MatrixSymbol("W", k, k),
+                   sp.MatrixSymbol("Sigma", k, k))
+    a = jac.T * w * jac
+    b = jac.T * w * cov * w * jac
+    e = jac.T * cov.inverse() * jac
+    d = w * jac * a.inverse() - cov.inverse() * jac * e.inverse()
+    # the transpose, with W, Sigma, A and E symmetric
+    d_t = a.inverse() * jac.T * w - e.inverse() * jac.T * cov.inverse()
     expanded = sp.expand(d_t * cov * d)
-    reduced = _reduce_products(expanded, rules)
     steps = [
         define("definitions: A = J^T W J, B = J^T W Sigma W J, E = J^T Sigma^-1 J, "
-               "D = W J A^-1 - Sigma^-1 J E^-1", sp.Eq(sp.Symbol("D"), d)),
-        define("D^T Sigma D expanded (non-commuting factors)",
-               sp.Eq(sp.Symbol(r"D^{T} \Sigma D"), expanded)),
-        confirm(reduced, a_inv * b * a_inv - e_inv,
-                "expanding D^T Sigma D and using only A^-1 A = E^-1 E = Sigma^-1 Sigma = I "
-                "and the definitions leaves A^-1 B A^-1 - E^-1 (any dimensions), so "
-                "A^-1 B A^-1 - E^-1 = D^T Sigma D >= 0", method="expand").at(p=ANY),
+               "D = W J A^-1 - Sigma^-1 J E^-1 (J: k x p; W, Sigma: k x k; k, p symbolic)",
+               sp.Eq(sp.Symbol("D"), d)),
+        confirm(expanded, a.inverse() * b * a.inverse() - e.inverse(),
+                "expanding D^T Sigma D, SymPy's matrix algebra cancels A^-1 A = E^-1 E = "
+                "Sigma^-1 Sigma = I and leaves A^-1 B A^-1 - E^-1 (any k, p), so "
+                "A^-1 B A^-1 - E^-1 = D^T Sigma D >= 0", method="expand",
+                shown=sp.Eq(sp.MatMul(d_t, cov, d, evaluate=False),
+                            a.inverse() * b * a.inverse() - e.inverse(), evaluate=False))
+        .carrying(),
     ]
     jac_m = sp.Matrix([[1, 2], [0, 1], [3, -1]])
     w_m, cov_m = sp.diag(1, 2, 3), sp.diag(2, 1, 5)
@@ -227,8 +217,9 @@ def derive_c3(max_support: int = 6) -> Claim:
             "correctly specified model: the true parameter makes f_theta = m_n; W, Sigma "
             "symmetric positive definite, A = E[J^T W J] and E = E[J^T Sigma^-1 J] invertible",
             f"scalar case confirmed for supports of N = 2..{top} points (a finite-support "
-            "expectation); the matrix (Aitken) identity in the free non-commutative algebra "
-            "(any dimension) and on an exact rational instance",
+            "expectation); the matrix (Aitken) identity with matrix symbols of symbolic sizes "
+            "(any number of parameters p and observations k) and on an exact rational "
+            "instance",
         ),
         numeric=("sandwich by quadrature", "weighted gradient by Monte Carlo"),
     )

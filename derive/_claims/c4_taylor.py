@@ -128,6 +128,33 @@ def _heat_flow_steps() -> tuple[sp.Expr, list[Step]]:
     return found, [step]
 
 
+def _moments_from_heat_flow(name: str) -> tuple[dict[int, sp.Expr], sp.Expr, Step, Step]:
+    """``E[h^k]`` (or ``E[tr H^k]``) as functions of ``t = sigma^2``, derived, not typed.
+
+    ``J(t)`` (the Fisher information of ``p_t``) and ``K(t) = E[h_t^2]`` are unknown
+    smooth functions; their Taylor polynomials at 0 are rewritten with the heat-flow step
+    above (``J'(t) = -K(t)``) as a rule, and ``E[h_t] = -J(t)`` comes from the
+    integration by parts. Returns the moments, ``J(0)``, the assumption that links the
+    steps, and the derived Taylor form of ``J``.
+    """
+    fisher, curvature, cubic = (sp.Function(f"{name}{suffix}") for suffix in ("J", "K", "L"))
+    taylor = sum((t**k / sp.factorial(k) * sp.Subs(sp.Derivative(fisher(t), (t, k)), t, 0)
+                  if k else fisher(0)) for k in range(3))
+    heat_rule = {sp.Derivative(fisher(t), t): -curvature(t)}
+    rewritten = taylor.subs(heat_rule).doit()
+    curv_t = curvature(0) + t * sp.Subs(sp.Derivative(curvature(t), t), t, 0)
+    link = assume(f"the heat-flow step, integrated, is the rule {name}J'(t) = -{name}K(t) "
+                  f"({name}J(t) = E[|grad log p_t|^2], {name}K(t) = E[h_t^2]; boundary terms "
+                  "of the integration vanish), and the integration by parts gives "
+                  f"E[h_t] = -{name}J(t)", sp.Eq(sp.Derivative(fisher(t), t), -curvature(t)))
+    derived = confirm(rewritten, fisher(0) - t * curvature(0) + t**2 / 2 * sp.Subs(
+                          sp.Derivative(fisher(t), (t, 2)), t, 0).subs(heat_rule).doit(),
+                      f"Taylor in t with the rule: {name}J(t) = {name}J(0) - t {name}K(0) + "
+                      "O(t^2) (the sigma^6 term of E[W*] is derived from it, not typed)",
+                      method="expand")
+    return {1: -rewritten, 2: curv_t, 3: cubic(0)}, fisher(0), link, derived
+
+
 def _term_by_term() -> Step:
     return assume("the expectation of the pointwise series is taken term by term (h_sigma "
                   "bounded, as for Gaussian mixtures), and J(p_t), E[h_t^2] are smooth in "
@@ -150,22 +177,19 @@ def expected_weight_expansion() -> tuple[sp.Expr, tuple[Step, ...]]:
     steps.append(_by_parts_step())
     _, heat_steps = _heat_flow_steps()
     steps.extend(heat_steps)
-    # Expectations as functions of t = sigma^2: J(t) = E[(log p_t)'^2], K(t) = E[h_t^2].
-    fisher0, curv0, fisher2, curv1, cubic0 = sp.symbols("J_0 K_0 J_2 K_1 L_0", real=True)
-    fisher_t = fisher0 + t * (-curv0) + t**2 * fisher2  # dJ/dt at 0 is -K(0), from above
-    curv_t = curv0 + t * curv1
-    # Take expectations term by term: E[h] = -J(p_t) (by parts), E[h^2] = K(t), E[h^3] = L_0.
-    moments = {1: -fisher_t, 2: curv_t, 3: cubic0}
+    # Expectations as functions of t = sigma^2, derived from the heat-flow step.
+    moments, fisher0, link, derived = _moments_from_heat_flow("")
+    steps += [link, derived]
     in_h = sp.expand(sp.series(sigma**2 / (1 + sigma**2 * h), sigma, 0, 10).removeO())
     expected = in_h.coeff(h, 0) + sum(in_h.coeff(h, k) * moments[k] for k in moments)
     expected = sp.expand(expected.subs(t, sigma**2))
     expected = sum(expected.coeff(sigma, j) * sigma**j for j in range(2, 9, 2))
     steps.append(_term_by_term())
     steps.append(define("E[W*] = sigma^2 + sigma^4 J(p_sigma) + sigma^6 E[h_sigma^2] + "
-                        "O(sigma^8), with J(p_t) = J_0 - t K_0 + O(t^2), K(t) = K_0 + O(t)",
+                        "O(sigma^8), with J(t) = J(0) - t K(0) + O(t^2), K(t) = K(0) + O(t)",
                         sp.Eq(sp.Symbol(r"\mathbb{E}[W^*]"), expected)))
     coefficient6 = expected.coeff(sigma, 6)
-    steps.append(confirm(coefficient6, 0, "the sigma^6 coefficient vanishes: -K_0 + K_0 = 0",
+    steps.append(confirm(coefficient6, 0, "the sigma^6 coefficient vanishes: -K(0) + K(0) = 0",
                          shown=sp.Eq(sp.Symbol(r"[\sigma^6]\,\mathbb{E}[W^*]"), coefficient6,
                                      evaluate=False)))
     result = sigma**2 + sigma**4 * sp.Symbol("J", positive=True)
@@ -173,7 +197,7 @@ def expected_weight_expansion() -> tuple[sp.Expr, tuple[Step, ...]]:
                          + expected.coeff(sigma, 4) * sigma**4,
                          result.subs(sp.Symbol("J", positive=True), fisher0),
                          "E[W*] = sigma^2 + sigma^4 J(p) + 0 sigma^6 + O(sigma^8)",
-                         method="expand"))
+                         method="expand").carrying())
     return result, tuple(steps)
 
 
@@ -295,10 +319,10 @@ def _expected_trace(dim: int) -> tuple[sp.Expr, tuple[Step, ...]]:
                          f"d = {dim}: p tr Hess log p = Lap p - p |grad log p|^2: integrating, "
                          "E[tr H] = -tr J(p) (int Lap p = 0)").at(d=dim))
     steps.extend(_heat_flux_steps(dim))
-    fisher0, curv0, fisher2, curv1, cubic0 = sp.symbols("trJ_0 K_0 trJ_2 K_1 L_0", real=True)
     eta = sp.Symbol("eta", real=True)  # a stand-in for H in the trace of the matrix series
-    fisher_t = fisher0 - t * curv0 + t**2 * fisher2
-    moments = {1: -fisher_t, 2: curv0 + t * curv1, 3: cubic0}  # E[tr H^k], k = 1, 2, 3
+    # E[tr H^k], k = 1, 2, 3, as functions of t, derived from the heat-flow step
+    moments, fisher0, link, derived = _moments_from_heat_flow("tr")
+    steps += [link.at(d=dim), derived.at(d=dim)]
     series = sp.expand(sp.series(sigma**2 / (1 + sigma**2 * eta), sigma, 0, 10).removeO())
     expected = dim * series.coeff(eta, 0) + sum(series.coeff(eta, k) * moments[k]
                                                 for k in moments)
@@ -306,10 +330,11 @@ def _expected_trace(dim: int) -> tuple[sp.Expr, tuple[Step, ...]]:
     expected = sum(expected.coeff(sigma, j) * sigma**j for j in range(2, 9, 2))
     steps.append(_term_by_term())
     steps.append(define(f"d = {dim}: tr E[W*] = d sigma^2 + sigma^4 tr J(p_sigma) + sigma^6 "
-                        "E[tr H_sigma^2] + O(sigma^8), with tr J(p_t) = trJ_0 - t K_0 + O(t^2)",
+                        "E[tr H_sigma^2] + O(sigma^8), with tr J(p_t) = trJ(0) - t trK(0) + "
+                        "O(t^2)",
                         sp.Eq(sp.Symbol(r"\operatorname{tr}\mathbb{E}[W^*]"), expected)))
     steps.append(confirm(expected.coeff(sigma, 6), 0,
-                         f"d = {dim}: the sigma^6 coefficient vanishes: -K_0 + K_0 = 0",
+                         f"d = {dim}: the sigma^6 coefficient vanishes: -trK(0) + trK(0) = 0",
                          shown=sp.Eq(sp.Symbol(r"[\sigma^6]\,\operatorname{tr}\mathbb{E}[W^*]"),
                                      expected.coeff(sigma, 6), evaluate=False)).at(d=dim))
     trace_j = sp.Symbol("trJ", positive=True)
@@ -317,7 +342,7 @@ def _expected_trace(dim: int) -> tuple[sp.Expr, tuple[Step, ...]]:
     steps.append(confirm(expected.coeff(sigma, 2) * sigma**2 + expected.coeff(sigma, 4)
                          * sigma**4, result.subs(trace_j, fisher0),
                          f"d = {dim}: tr E[W*] = {dim} sigma^2 + sigma^4 tr J(p) + 0 sigma^6 + "
-                         "O(sigma^8)", method="expand").at(d=dim))
+                         "O(sigma^8)", method="expand").at(d=dim).carrying())
     return result, tuple(steps)
 
 

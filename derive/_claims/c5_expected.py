@@ -12,7 +12,7 @@ from __future__ import annotations
 import sympy as sp
 
 from derive._validation import check_order
-from derive.claim import ANY, Claim, Step, assume, confirm, define
+from derive.claim import Claim, Step, assume, confirm, define
 from derive.noise import noise_family
 from derive.symbols import E, sigma, x, x_tilde
 
@@ -76,8 +76,8 @@ def _total_variance_steps() -> list[Step]:
                                                     tower(cond_mean(xt) ** 2): mean_square}),
                 second - mean_square,
                 "law of total covariance: E[Sigma_n] = E[E[T_n^2 | X~] - m_n^2] = "
-                "E[T_n^2] - E[m_n^2] (linearity and the tower property)", method="expand")
-        .at(n=ANY),
+                "E[T_n^2] - E[m_n^2] (linearity and the tower property; for any target T, "
+                "so for every order)", method="expand"),
     ]
 
 
@@ -95,16 +95,16 @@ def _any_order_steps() -> list[Step]:
     ratio = sp.Symbol(r"\frac{q^{(n)}}{q}(E)", real=True)
     return [
         confirm(q(at) / sigma, nth(sp.Integer(0)).doit(),
-                "induction, n = 0: q_sigma(x~ | x) = q((x~ - x)/sigma)/sigma"),
+                "induction, n = 0: q_sigma(x~ | x) = q((x~ - x)/sigma)/sigma").carrying(),
         confirm(sp.diff(nth(n), x_tilde), nth(n + 1),
                 "induction step, any n: d/dx~ [sigma^(-n-1) q^(n)((x~ - x)/sigma)] = "
                 "sigma^(-n-2) q^(n+1)((x~ - x)/sigma); so T_n = d^n q_sigma / q_sigma = "
-                "sigma^(-n) q^(n)(E)/q(E) for every n").at(n=ANY),
+                "sigma^(-n) q^(n)(E)/q(E) for every n").carrying(),
         confirm((sigma ** (-n) * ratio) ** 2, sigma ** (-2 * n) * ratio**2,
                 "any n: T_n^2 = sigma^(-2n) (q^(n)/q)(E)^2 and E ~ q is independent of X, so "
                 "E[T_n^2] = sigma^(-2n) E_q[(q^(n)/q)^2]; with the law of total covariance, "
                 "E[Sigma_n] = sigma^(-2n) E_q[(q^(n)/q)^2] - E[m_n^2]", method="expand")
-        .at(n=ANY),
+        .carrying(),
     ]
 
 

@@ -16,7 +16,7 @@ from functools import cache
 import sympy as sp
 
 from derive._cache import disk_cached
-from derive.claim import ANY, Claim, Step, assume, confirm, define
+from derive.claim import Claim, Step, assume, confirm, define
 from derive.symbols import s_data, sigma, sigma_data, x, x_tilde
 
 __all__ = ["derive_c7", "gaussian_data_optimal_weight"]
@@ -83,14 +83,22 @@ def _any_dimension_steps() -> list[Step]:
     delta = sp.KroneckerDelta(i, j)
     covariance_ij = delta / sigma**2 + hessian_ij  # C2 for any d: Sigma_1 = I/sigma^2 + H
     precision = sp.simplify(covariance_ij / delta)
+    hessian = sp.FunctionMatrix(d, d, sp.Lambda((i, j), hessian_ij))
+    identity = sp.Identity(d)
     return [
         confirm(hessian_ij, -delta / var, "any d, isotropic data: H_ij = D_ij log p_sigma = "
-                "-delta_ij/(s_d^2 + sigma^2) (index notation)").at(d=ANY),
+                "-delta_ij/(s_d^2 + sigma^2) (index notation)"),
         confirm(covariance_ij, precision * delta,
                 "any d: Sigma_1 = I/sigma^2 + H = c I with c = s_d^2/(sigma^2 (sigma^2 + s_d^2))",
-                method="together").at(d=ANY),
-        confirm(delta / precision, sigma**2 * (sigma**2 + s_data**2) / s_data**2 * delta,
-                "any d: W* = (c I)^-1 = I/c = sigma^2 (sigma^2 + s_d^2)/s_d^2 I").at(d=ANY),
+                method="together"),
+        confirm(hessian, -identity / var, "any d: the d x d matrix of those entries is "
+                "H = -I/(s_d^2 + sigma^2) (d symbolic, decided on the generic entry (i, j))")
+        .carrying(),
+        confirm((identity / sigma**2 - identity / var).inverse(),
+                sigma**2 * (sigma**2 + s_data**2) / s_data**2 * identity,
+                "any d: W* = Sigma_1^-1 = (I/sigma^2 + H)^-1 = (I/sigma^2 - I/(s_d^2 + "
+                "sigma^2))^-1 = sigma^2 (sigma^2 + s_d^2)/s_d^2 I (d x d, d symbolic)")
+        .carrying(),
     ]
 
 

@@ -79,7 +79,7 @@ def calibration_tasks(configuration: str = "quick") -> list[CalibrationTask]:
     ``"quick"``: each check in the configuration of ``verify --quick`` at its quick size,
     and the checks only the full run makes (``quick=None`` rows) in their full
     configuration at the quick draw count of their claim. ``"full"``: the checks whose
-    full-run configuration has more than more draws (more mixtures, orders, schedules),
+    full-run configuration differs in more than draws (more mixtures, orders, schedules),
     in that configuration at the quick draw count. Only the number of draws is reduced:
     the normal approximation behind each z-test is, if anything, worse at fewer draws, and
     measuring every check at its full size would take about 8 hours per 1000 repetitions.

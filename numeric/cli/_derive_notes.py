@@ -27,6 +27,9 @@ def add_parser(sub: Any) -> None:
                         default=None, help="highest order of the order-n derivations "
                         f"(default 4, at most {MAX_DERIVE_ORDER})")
     derive.add_argument("--out", default="notes", help="output directory (default: notes)")
+    derive.add_argument("--json", action="store_true",
+                        help="write nothing; print every claim's proof record (steps with "
+                        "lhs, rhs, status, generality, chain, witnesses) as strict JSON")
     derive.add_argument("--check", action="store_true",
                         help="write nothing; exit 1 and list the files that are missing or would "
                         "change (or if a derivation step is refuted)")
@@ -49,6 +52,8 @@ def run(args: argparse.Namespace) -> int:
     from numeric._validation import InvalidArgumentError
 
     _check_order_budget(args.order)
+    if args.json:
+        return _print_records(args)
     out = Path(args.out)
     if args.check and not (out / "index.md").is_file():
         raise InvalidArgumentError(
@@ -95,3 +100,15 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     print(f"{out}: wrote {len(changed)} of {len(files)} notes")
     return EXIT_FAILED if refuted else EXIT_OK
+
+
+def _print_records(args: argparse.Namespace) -> int:
+    """``--json``: the proof records of C1-C7 and P1, nothing written."""
+    from derive import claim, claims
+    from derive.notes import DEFAULT_ORDER
+    from numeric._io import strict_json
+
+    order = DEFAULT_ORDER if args.order is None else args.order
+    records = [c.to_dict() for c in (*claims(order), claim("P1"))]
+    print(strict_json({"order": order, "claims": records}))
+    return EXIT_FAILED if any(r["status"] == "refuted" for r in records) else EXIT_OK

@@ -18,10 +18,21 @@ def _fmt(x: float) -> str:
 def format_check(check: Check) -> str:
     """``name  method  error <= tolerance  ok`` on one line."""
     mark = "ok" if check.passed else "FAIL"
-    relation = "<=" if check.passed else "> "
+    # the relation printed is the one the numbers have: a check can fail with its error
+    # within tolerance (a detection not reached, a sign, a crash), and then says why
+    within = check.error <= check.tolerance
+    relation = "<=" if within else "> "
     what = "|z|" if check.method == "monte-carlo" else "err"
+    why = ""
+    if not check.passed and within:
+        if check.crashed:
+            why = "  (crashed)"
+        elif check.method == "monte-carlo" and check.detect <= check.tolerance:
+            why = f"  (fails: detection z {_fmt(check.detect)} <= {_fmt(check.tolerance)})"
+        else:
+            why = "  (fails on another condition: " + (check.detail[:120] or "see --json") + ")"
     return (f"    {mark:<4} {check.method:<11} {what} {_fmt(check.error)} {relation} "
-            f"{_fmt(check.tolerance)}  {check.name}")
+            f"{_fmt(check.tolerance)}  {check.name}{why}")
 
 
 def format_verify_report(report: VerifyReport, verbose: bool = False) -> str:

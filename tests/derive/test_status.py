@@ -62,10 +62,15 @@ def test_sign_steps_can_be_refuted() -> None:
 
 def test_claim_status_is_computed_from_the_steps() -> None:
     a = sp.Symbol("a")
-    good = confirm(a, a, "identity")
+    n = sp.Symbol("n", integer=True, positive=True)
+    good = confirm(a, a, "identity").carrying()
     bad = confirm(a, a + 1, "false identity")
-    general = Claim("X", "t", a, (good.at(n="any"),), parameters=("n",))
+    general = Claim("X", "t", a, (confirm(a**n, a**n, "any n").carrying(),),
+                    parameters=("n",))
     assert general.status == "proved" and general.instances == ""
+    # a hand-typed "any" is not backed by the expression: it does not count
+    assert Claim("X", "t", a, (good.at(n="any"),), parameters=("n",)).status == \
+        "checked numerically only"
     some = Claim("X", "t", a, (good.at(n=1), good.at(n=2), good.at(n=3), good.at(n=5)),
                  parameters=("n",))
     assert some.status == "proved for instances" and some.instances == "n = 1..3, 5"

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import mpmath
 import numpy as np
 import pytest
 
 from numeric import InvalidArgumentError
-from numeric.montecarlo import mean_estimate, streamed_mean, z_test
+from numeric.montecarlo import (
+    Estimate,
+    deskewed,
+    mean_estimate,
+    streamed_mean,
+    z_test,
+    z_threshold,
+)
 
 
 def _replay(data: np.ndarray):
@@ -46,3 +54,40 @@ def test_streamed_mean_names_bad_arguments() -> None:
         streamed_mean(lambda g, m: g.random(m), 10, 0, chunk_size=0)
     with pytest.raises(InvalidArgumentError, match="draw"):
         streamed_mean(lambda g, m: g.random(m + 1), 10, 0)
+
+
+def _inverse_deskewed(value: float, skewness: float) -> float:
+    # deskewed is increasing, so bisection finds the z it maps to ``value``
+    low, high = -60.0, 60.0
+    for _ in range(200):
+        middle = (low + high) / 2
+        low, high = (middle, high) if deskewed(middle, skewness) < value else (low, middle)
+    return low
+
+
+def test_deskewing_makes_the_tail_error_of_a_skewed_mean_shrink_like_one_over_n() -> None:
+    # the mean of N unit exponentials is Gamma(N, 1/N) exactly, with skewness 2/sqrt(N):
+    # the upper tail beyond the 1e-3 normal quantile, computed exactly, is off by
+    # O(1/sqrt(N)) without the correction and by O(1/N) with it (the rates, not values)
+    tail = 1e-3
+    threshold = z_threshold(2 * tail, 1)
+    sizes = np.array([50, 200, 800, 3200])
+    errors = {}
+    for corrected in (False, True):
+        found = []
+        for size in sizes:
+            skew = 2 / np.sqrt(size) if corrected else 0.0
+            z = _inverse_deskewed(threshold, skew)
+            exact = mpmath.gammainc(int(size), size + z * np.sqrt(size), mpmath.inf,
+                                    regularized=True)
+            found.append(abs(float(exact) / tail - 1))
+        errors[corrected] = np.polyfit(np.log(sizes), np.log(found), 1)[0]
+    assert abs(errors[False] + 0.5) < 0.1 and abs(errors[True] + 1.0) < 0.1
+
+
+def test_a_skewed_estimate_is_still_rejected_far_from_the_truth() -> None:
+    # Hall's map is increasing and cubic: no skewness maps a large deviation back inside
+    assert np.all(np.diff(deskewed(np.linspace(-40, 40, 2001), 0.8)) > 0)
+    skewed = Estimate(np.array([1.0]), np.array([0.01]), "monte-carlo", 100, np.array([0.8]))
+    assert not z_test(skewed, 1.5).passed and not z_test(skewed, 0.5).passed
+    assert z_test(skewed, 1.0).passed

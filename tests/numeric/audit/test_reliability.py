@@ -75,7 +75,8 @@ def _fake_run(verdict_low: float = 0.02, quick: bool = False):
 def test_the_note_shows_every_row_and_flags_an_over_rejecting_one() -> None:
     run = _fake_run()
     text = run.notes()
-    assert "| C4 | expected weight by Monte Carlo | quick | 50000 (50000) | 6 | 1000 | 0.05 |" in text
+    assert ("| C4 | expected weight by Monte Carlo | quick | 50000 (50000) | 6 | 1000 | 0.05 |"
+            in text)
     # at 0.01 the interval [0.02, 0.07] lies above the nominal rate: miscalibrated
     assert "**OVER-REJECTS**" in text and not run.passed
     assert [r.nominal for r in run.miscalibrated] == [0.01]

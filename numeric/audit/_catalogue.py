@@ -11,6 +11,7 @@ replace a function of :mod:`derive.spaces` instead.
 from __future__ import annotations
 
 import dataclasses
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -262,6 +263,19 @@ def _one_space(space: str, wrong: Callable[[sp.Expr], sp.Expr]):
     return factory
 
 
+def _without_half(vp: spaces.Schedule) -> spaces.Schedule:
+    alpha = vp.alpha**2
+    return dataclasses.replace(vp, alpha=alpha, sigma=sp.sqrt(1 - alpha**2))
+
+
+class ZooMutant(WeightingMutant):
+    """A wrong formula of :mod:`derive.weightings` (the zoo's own derivations)."""
+
+    def owner(self) -> Any:
+        # the module, not the facade's function of the same name
+        return importlib.import_module("derive.weightings")
+
+
 WEIGHTING_MUTANTS: tuple[WeightingMutant, ...] = (
     WeightingMutant("k_x0-alpha-sigma-swapped", ("P1",), "conversion_factor",
                     "k_x0 = alpha^2/sigma^2 (alpha and sigma swapped)",
@@ -274,6 +288,19 @@ WEIGHTING_MUTANTS: tuple[WeightingMutant, ...] = (
     WeightingMutant("snr-sigma_data-convention", ("P1",), "snr_definition",
                     "SNR = sigma_data^2/sigma^2 (the convention this project used before)",
                     lambda original: lambda: derive.symbols.sigma_data**2 / derive.sigma**2),
+    WeightingMutant("density-form-without-jacobian", ("P1",), "density_form",
+                    "W = p(t) w_X k_X without |dt/dlambda| (the change of variable forgotten)",
+                    lambda original: lambda weight, space, density: (
+                        original(weight, space, density) * spaces.lambda_speed)),
+    WeightingMutant("vp-linear-half-forgotten", ("P1",), "_vp_linear",
+                    "VP-linear: alpha = exp(-int_0^t beta), the 1/2 of score_sde forgotten",
+                    lambda original: lambda: _without_half(original())),
+    ZooMutant("leading-term-doubled", ("P1",), "leading_term",
+              "Weighting.leading twice the leading term of the weight",
+              lambda original: lambda expr: 2 * original(expr)),
+    ZooMutant("leading-term-next-power", ("P1",), "leading_term",
+              "Weighting.leading one power of sigma^2 too high",
+              lambda original: lambda expr: derive.sigma**2 * original(expr)),
 )
 
 #: Every mutant: derive's facade functions (C1-C7, NOISE) and derive.spaces (P1).

@@ -10,6 +10,8 @@ densities and the zoo as the papers define it, every prediction through one ``ep
   definitions; every zoo weighting converted by :meth:`derive.Weighting.in_space` against
   its native loss, sample by sample; the minimiser of the weighted loss, per level and
   pooled over levels, is the same in every space (exact Gauss-Hermite expectations);
+  each weight's leading term (:attr:`derive.Weighting.leading`) against the weight itself
+  as ``sigma -> 0`` (40-digit evaluation);
 * monte-carlo -- the weighted losses in two spaces agree in expectation on a Gaussian
   mixture (independent draws, z-test with standard errors);
 * quadrature -- the density form integrated over ``lambda`` equals the native loss
@@ -23,6 +25,7 @@ import itertools
 import math
 from collections.abc import Callable
 
+import mpmath
 import numpy as np
 import sympy as sp
 from numpy.typing import NDArray
@@ -414,6 +417,40 @@ def _textbook_task(schedules: tuple[str, ...]):
     return run
 
 
+#: Levels at which a weight is compared with its leading term (sigma -> 0).
+_LEADING_SIGMAS = (1e-3, 1e-4, 1e-5, 1e-6)
+#: Relative gap between a weight and its leading term at the smallest level: a correct
+#: term leaves a correction of relative order sigma or smaller; a wrong constant or power
+#: leaves a gap of order 1 or larger.
+LEADING_TOL = 1e-5
+
+
+def _leading_task(zoo: tuple[str, ...] | None):
+    def run(rng: np.random.Generator, alpha: float) -> Check:
+        names = zoo if zoo is not None else tuple(w.name for w in derive.weightings())
+        values = {**SCHEDULE_DEFAULTS, **VALUES}
+        worst, slopes = 0.0, []
+        for name in names:
+            record = derive.weighting(name)
+            weight = bind_by_name(record.score_space, values)
+            term = bind_by_name(record.leading, values)
+            gaps = []
+            with mpmath.workdps(40):   # the gaps reach 1e-12: no cancellation in doubles
+                for level in _LEADING_SIGMAS:
+                    at = {derive.sigma: mpmath.mpf(level)}
+                    ratio = (sp.N(weight.subs(at), 40) / sp.N(term.subs(at), 40))
+                    gaps.append(abs(float(ratio) - 1) if ratio.is_finite else math.inf)
+            worst = max(worst, gaps[-1])
+            if all(1e-10 < g < math.inf for g in gaps):   # below: the values' own rounding
+                slopes.append(np.polyfit(np.log(_LEADING_SIGMAS), np.log(gaps), 1)[0])
+        rates = ", ".join(f"{r:.2f}" for r in slopes) or "none (exact)"
+        return Check("every weight / its leading term (Weighting.leading) -> 1 as sigma -> 0 "
+                     "(VE, score space)", "exact", worst, LEADING_TOL, worst <= LEADING_TOL,
+                     f"{len(names)} weightings at sigma = 1e-3 .. 1e-6 (40 digits); gap "
+                     f"{worst:.1e} at 1e-6; fitted orders of the gap {rates}")
+    return run
+
+
 def clear_caches() -> None:
     """Forget the lambdified conversions built on :mod:`derive.spaces` (a mutant of
     ``derive.spaces`` calls this after the swap and after the restore)."""
@@ -430,13 +467,17 @@ TASKS: tuple[TaskSpec, ...] = (
     TaskSpec("conversion factors", "exact", _conversion_task,
              quick={"draws": 2_000}, full={"draws": 50_000}),
     TaskSpec("zoo definitions", "exact", _textbook_task,
-             quick={"schedules": ("vp-cosine", "edm")}, full={"schedules": spaces.SCHEDULES}),
+             quick={"schedules": ("vp-cosine", "vp-linear", "edm")},
+             full={"schedules": spaces.SCHEDULES}),
     TaskSpec("zoo conversions", "exact", _zoo_task, quick=_QUICK_ZOO, full=_FULL_ZOO),
     TaskSpec("losses agree in expectation", "monte-carlo", _monte_carlo_task,
              quick={"draws": 20_000, "schedules": ("vp-cosine",),
                     "pairs": (("min-snr", ("eps", "v")), ("edm", ("score", "eps")))},
              full={"draws": 100_000, "schedules": spaces.SCHEDULES, "pairs": None}),
     TaskSpec("same minimiser", "exact", _minimiser_task, quick=_QUICK_ZOO, full=_FULL_ZOO),
+    TaskSpec("leading terms", "exact", _leading_task, quick={"zoo": ("edm", "min-snr", "p2",
+                                                                     "likelihood")},
+             full={"zoo": None}),
     TaskSpec("density form", "quadrature", _density_task,
              quick={k: _QUICK_ZOO[k] for k in ("schedules", "zoo")},
              full={k: _FULL_ZOO[k] for k in ("schedules", "zoo")}),

@@ -118,6 +118,23 @@ def _claims(max_order: int) -> list[str]:
         "multimodal data: $W^* < \\sigma^2$ between the modes. Symmetric non-Gaussian noise: "
         "$W^*_1 \\to \\sigma^2 / I_q$ as $\\sigma \\to 0$.",
         "",
+        "*Conditions of C4's remainder.* With $t = \\sigma^2$, the exact identity "
+        "$W^* = \\sigma^2 \\sum_{k<4} (-\\sigma^2 h_\\sigma)^k + \\sigma^2 (\\sigma^2 "
+        "h_\\sigma)^4/(1 + \\sigma^2 h_\\sigma)$ ($1 + \\sigma^2 h_\\sigma = \\sigma^2 "
+        "\\Sigma_1 > 0$) is averaged over $p_\\sigma$; $\\mathbb{E}[W^*] = \\sigma^2 + "
+        "\\sigma^4 J(p) + O(\\sigma^8)$ then needs (i) $\\mathbb{E}[h_\\sigma] = "
+        "-J(p_\\sigma)$: the boundary term $p_\\sigma (\\log p_\\sigma)'$ of the "
+        "integration by parts vanishes at infinity; (ii) $J(p_t)$ differentiable at $t = 0$ "
+        "with $J'(0) = -\\mathbb{E}[h_0^2]$ (the heat flow $\\partial_t p = \\tfrac12 "
+        "p''$, differentiated under the integral, boundary terms vanishing), $J(p) < "
+        "\\infty$, and $\\mathbb{E}[h_t^2]$ continuous at $t = 0$; (iii) "
+        "$\\mathbb{E}[|h_\\sigma|^3]$ bounded and $\\sigma^2 \\mathbb{E}[h_\\sigma^4 / "
+        "(1 + \\sigma^2 h_\\sigma)]$ bounded as $\\sigma \\to 0$. All hold for Gaussian "
+        "mixtures ($h_\\sigma$ is bounded uniformly in $\\tilde x$ and in $\\sigma \\le 1$, "
+        "and $p_\\sigma$ has Gaussian tails); data with a point mass, or with curvature "
+        "$h$ unbounded where $p$ has mass, are not covered. The pointwise series converges "
+        "where $\\sigma^2 |h_\\sigma| < 1$.",
+        "",
         "**C5 - expected conditional covariance.** $\\mathbb{E}[\\Sigma_1] = I_q/\\sigma^2 - "
         "J(p_\\sigma)$; Gaussian noise: " + _tex(expected_covariance(1)) + ". Noise Fisher "
         "informations derived by integration: Gaussian "
@@ -126,7 +143,16 @@ def _claims(max_order: int) -> list[str]:
         "of freedom " + _tex(fisher_information_of_noise("student_t")) + ".",
         "",
         "**C6 - Jensen.** $\\mathbb{E}[W^*] \\succeq (\\mathbb{E}[\\Sigma_1])^{-1}$, with "
-        "equality iff $\\Sigma_1$ is constant in $\\tilde x$.",
+        "equality iff $\\Sigma_1$ is constant in $\\tilde x$. Conditions: $\\Sigma_1(\\tilde "
+        "x)$ positive definite for every $\\tilde x$ and $\\mathbb{E}[\\Sigma_1]$ finite "
+        "(operator convexity of the inverse on positive-definite matrices); "
+        "$\\mathbb{E}[W^*]$ may be $+\\infty$, and the inequality then holds trivially. It "
+        "is infinite for Gaussian-mixture data under logistic noise ($\\mathrm{Cov}[\\psi(E) "
+        "\\mid \\tilde x]$ decays like $e^{-2|\\tilde x|/\\sigma}$ in the tails, where "
+        "$p_\\sigma$ decays like $e^{-|\\tilde x|/\\sigma}$) and under Student-t noise with "
+        "$\\nu \\le 4$ ($W^*$ grows like $\\tilde x^4$, $p_\\sigma$ decays like "
+        "$|\\tilde x|^{-\\nu-1}$); `dsmw verify` checks C6 with Gaussian noise, where "
+        "both sides are finite.",
         "",
         "**C7 - EDM correspondence.** Gaussian data $N(\\mu, s_d^2)$, Gaussian noise: "
         "$W^* = " + _rhs(edm) + " for every $\\tilde x$, the EDM loss weight (Karras et "

@@ -2,7 +2,8 @@
 long computation starts, and each file is written atomically (a temporary file in the
 same directory, then ``os.replace``), so a failure never leaves a truncated note or JSON.
 Saving never destroys what it replaces: a destination that exists and is not a regular
-file (a device, a FIFO, a socket, a directory; a symlink is judged by its target) is
+file (a device, a FIFO, a socket, a directory; a symlink is judged by its target, and a
+dangling one is refused) is
 refused before any work (:func:`check_output_file`, :func:`check_output_dir`) and again
 right before the rename (:func:`atomic_write`).
 
@@ -68,7 +69,11 @@ def not_regular(path: str | os.PathLike[str]) -> str | None:
     'a directory'
     """
     found = _kind(path)
-    if found is None or stat.S_ISREG(found[1]):
+    if found is None:
+        if os.path.islink(path):   # replacing it would destroy the link, not write through
+            return f"a dangling symlink (to {os.readlink(path)}, which does not exist)"
+        return None
+    if stat.S_ISREG(found[1]):
         return None
     return _linked(path, found[0])
 
@@ -143,6 +148,8 @@ def check_output_dir(name: str, directory: str | os.PathLike[str],
     """
     path = Path(directory)
     found = _kind(path)
+    if found is None and os.path.islink(path):
+        raise _refuse_existing(name, str(directory), path, not_regular(path), "a directory")
     if found is not None and not stat.S_ISDIR(found[1]):
         kind = _linked(path, found[0])
         raise _refuse_existing(name, str(directory), path, kind, "a directory")

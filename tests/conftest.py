@@ -1,4 +1,5 @@
-"""Shared test configuration: Hypothesis profiles and common fixtures.
+"""Shared test configuration: Hypothesis profiles, common fixtures, and one BLAS thread
+per pytest-xdist worker.
 
 Profiles: ``dev`` (fast, random), ``ci`` (deterministic: ``derandomize=True``
 and no example database, so CI never flakes) and ``thorough`` (a long fuzz).
@@ -23,6 +24,12 @@ settings.register_profile(
     "thorough", max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow],
 )
 settings.load_profile(os.environ.get("DSMW_HYPOTHESIS_PROFILE", "ci"))
+
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    # parallel workers share the cores: one BLAS thread each (numeric._workers says why)
+    from numeric._workers import single_blas_thread
+
+    single_blas_thread()
 
 
 @pytest.fixture

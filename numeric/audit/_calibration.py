@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from numeric._workers import forked_pool
 from numeric.checks import CalibrationTask, CheckTask
 
 __all__ = ["SIMULTANEOUS_CONFIDENCE", "CheckRate", "check_rates", "wilson_interval"]
@@ -163,7 +164,7 @@ def check_rates(
     if jobs > 1 and fork and len(units) > 1:
         _FORKED = (tasks, seed, rates)
         try:
-            with multiprocessing.get_context("fork").Pool(min(jobs, len(units))) as pool:
+            with forked_pool(min(jobs, len(units))) as pool:
                 for done, (index, *result) in enumerate(pool.imap_unordered(_run_unit, units),
                                                         start=1):
                     add(index, *result)

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from numeric._validation import InvalidArgumentError, check_order, check_seed
+from numeric._workers import forked_pool
 from numeric.checks._records import Check, CheckTask, ClaimResult, VerifyReport
 from numeric.montecarlo import DEFAULT_FALSE_ALARM_RATE
 
@@ -114,8 +115,7 @@ def _each_result(
     _FORKED_TASKS = (tasks, seed, alpha)
     try:
         units = _units(tasks)
-        context = multiprocessing.get_context("fork")
-        with context.Pool(min(workers, len(units))) as pool:
+        with forked_pool(min(workers, len(units))) as pool:
             for finished in pool.imap_unordered(_run_indices, units):
                 yield from finished
     finally:

@@ -95,6 +95,65 @@ def check_jobs_budget(jobs: int | None) -> None:
                                    "pass e.g. jobs=1")
 
 
+def _check_repetitions(value: Any) -> None:
+    from numeric._validation import InvalidArgumentError
+    from numeric.audit import MAX_REPETITIONS
+
+    if isinstance(value, bool) or not isinstance(value, int) or not (
+            1 <= value <= MAX_REPETITIONS):
+        raise InvalidArgumentError("repetitions", value, f"from 1 to {MAX_REPETITIONS}",
+                                   "pass e.g. repetitions=1000")
+
+
+def _check_jobs(value: Any) -> None:
+    from numeric._validation import check_order
+
+    check_order(value, name="jobs")
+    check_jobs_budget(value)
+
+
+def _check_alpha(value: Any) -> None:
+    from numeric.montecarlo import z_threshold
+
+    z_threshold(value, 1)
+
+
+def _check_seed(value: Any) -> None:
+    from numeric._validation import check_seed
+
+    check_seed(value)
+
+
+def _check_order(value: Any) -> None:
+    from numeric._validation import check_order
+
+    check_order(value, name="--order")
+
+
+#: The scalar options every command checks up front, so that all bad ones are reported
+#: together (the library checks them again where they enter it).
+_UP_FRONT: tuple[tuple[str, Any], ...] = (
+    ("seed", _check_seed), ("alpha", _check_alpha), ("jobs", _check_jobs),
+    ("repetitions", _check_repetitions), ("order", _check_order))
+
+
+def invalid_arguments(args: argparse.Namespace) -> list[Exception]:
+    """Every bad scalar option of ``args`` (seed, alpha, jobs, repetitions, order), each
+    under its option's name; the empty list if all are good or absent."""
+    from numeric._validation import InvalidArgumentError
+
+    found = []
+    for dest, check in _UP_FRONT:
+        value = getattr(args, dest, None)
+        if value is None:
+            continue
+        try:
+            check(value)
+        except InvalidArgumentError as exc:
+            found.append(as_option(exc, args))
+    return found
+
+
 class _Parser(argparse.ArgumentParser):
     #: Set on a parser whose positional formula may begin with '-': how to pass one.
     formula_example: str | None = None
@@ -193,6 +252,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     from numeric._validation import InvalidArgumentError
 
     try:
+        bad = invalid_arguments(args)
+        if len(bad) > 1:   # each on its own line, so that one run reports them all
+            for exc in bad:
+                error(args, str(exc))
+            return EXIT_USAGE
+        if bad:
+            raise bad[0]
         return int(args.handler(args))
     except InvalidArgumentError as exc:
         error(args, str(as_option(exc, args)))

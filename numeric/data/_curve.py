@@ -39,6 +39,7 @@ from numeric._validation import (
     check_sample_count,
     check_schedule,
 )
+from numeric._workers import forked_pool
 from numeric.mixture import GaussianMixture
 from numeric.montecarlo import Estimate, streamed_mean
 
@@ -402,7 +403,7 @@ def _all_levels(factors: _Factors, levels: Array, seeds: list[np.random.SeedSequ
         results: dict[int, LevelResult] = {}
         # largest sigmas first: they take the most draws and the full-inverse path
         order = list(range(levels.size))[::-1]
-        with multiprocessing.get_context("fork").Pool(min(jobs, levels.size)) as pool:
+        with forked_pool(min(jobs, levels.size)) as pool:
             for index, result in pool.imap_unordered(_run_level, order):
                 results[index] = result
         return tuple(results[i] for i in range(levels.size))

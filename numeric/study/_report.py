@@ -256,16 +256,21 @@ def summary(gradients: dict[str, Any] | None, training: dict[str, Any] | None) -
 # -- terminal summaries ---------------------------------------------------------------
 def format_gradient_summary(study: dict[str, Any]) -> str:
     """One line per case: heuristic/oracle ratios under the three normalisations."""
+    cases = study["cases"]
+    width = max([len("mixture"), *(len(c["mixture"]) for c in cases)])
+    model = max([len("model"), *(len(_model(c)) for c in cases)])
     out = [f"C8 gradient study (seed {study['seed']}{', quick' if study['quick'] else ''})",
-           f"{'mixture':<14} {'model':<34} {'tr Cov[g] heuristic/oracle: raw':>32} "
-           f"{'per-sigma':>9} {'curv.':>6} {'sandwich h/o':>12} {'C3':>4} {'MC':>4}"]
-    for c in study["cases"]:
+           "heuristic/oracle ratios of tr Cov[g] (raw, equal mean weight per sigma, equal "
+           "curvature tr A) and of the sandwich tr A^-1 B A^-1",
+           f"{'mixture':<{width}}  {'model':<{model}}  {'raw':>9} {'per-sigma':>9} "
+           f"{'curv.':>9} {'sandwich':>9} {'C3':>4} {'MC':>4}"]
+    for c in cases:
         ratios = [_ratio(c, n, "trace_gradient_covariance") for n in _NORMS]
         c3 = ("ok" if c["c3_sandwich_check"]["passed"] else "FAIL") if _specified(c) \
             else "n/a"
-        out.append(f"{c['mixture']:<14} {_model(c):<34} {_g(ratios[0]):>32} "
-                   f"{_g(ratios[1]):>9} {_g(ratios[2]):>6} "
-                   f"{_g(_ratio(c, 'raw', 'trace_sandwich')):>12} {c3:>4} "
+        out.append(f"{c['mixture']:<{width}}  {_model(c):<{model}}  {_g(ratios[0]):>9} "
+                   f"{_g(ratios[1]):>9} {_g(ratios[2]):>9} "
+                   f"{_g(_ratio(c, 'raw', 'trace_sandwich')):>9} {c3:>4} "
                    f"{'ok' if c['monte_carlo_check']['passed'] else 'FAIL':>4}")
     return "\n".join([*out, "", *gradient_verdicts(study)])
 

@@ -143,7 +143,9 @@ def _derived(quantity: str, n: int, noise: str) -> sp.Expr | None:
 def _symbolic(expr: sp.Expr, derived: sp.Expr | None) -> str:
     """``proved``, ``disproved`` or ``undecided (why)``; see the module docstring."""
     if derived is None:
-        return "not attempted (no closed form in m_k for this noise)"
+        return ("not attempted: under non-Gaussian noise the covariance Cov[psi(E) | x~]"
+                "/sigma^2 (and the weight, its inverse) is a posterior expectation, not a "
+                "formula in the m_k; its value is computed by quadrature below")
     result = compare(expr, derived, seconds=SYMBOLIC_SECONDS)
     return result.outcome if result.outcome != "undecided" else f"undecided ({result.reason})"
 

@@ -173,16 +173,24 @@ def _tidy_reference(record, space: str, schedule: str, values) -> Any:
                            values=values)
 
 
+#: Seconds SymPy gets to compare a user's weight with the named one (user input: bounded).
+WEIGHT_SYMBOLIC_SECONDS = 10.0
+
+
 def _symbolic(user: Any, reference: Any, up_to_constant: bool) -> tuple[str, float | None]:
     """``proved`` when SymPy reduces the difference (or, up to a constant, the ratio's
     derivative in ``t``) to zero; ``not proved`` otherwise (the numeric comparison decides)."""
     from derive.spaces import time
 
     result = compare(user, reference, up_to_constant=up_to_constant, variable=time,
-                     catch=SYMPY_FAILURES)
+                     seconds=WEIGHT_SYMBOLIC_SECONDS, catch=SYMPY_FAILURES)
     if result.outcome == "failed":
         return "not attempted (SymPy failed)", None
-    return ("proved", result.constant) if result.outcome == "proved" else ("not proved", None)
+    if result.outcome == "proved":
+        return "proved", result.constant
+    if "budget" in (result.reason or ""):   # the numeric comparison still decides
+        return f"not proved ({result.reason})", None
+    return "not proved", None
 
 
 def format_weight_check(v: WeightCheck) -> str:

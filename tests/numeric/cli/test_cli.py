@@ -117,3 +117,18 @@ def test_a_refuted_derivation_step_fails_verify_naming_the_step(
     assert "C6 refuted: step an injected false identity" in captured.err
     assert "Traceback" not in captured.err
     assert "refuted" in captured.out and "FAIL" in captured.out
+
+
+@pytest.mark.parametrize(("argv", "options"), [
+    (["verify", "--seed", "-1", "--jobs", "0", "--alpha", "2"], ["--seed", "--alpha", "--jobs"]),
+    (["reliability", "--repetitions", "0", "--jobs", "-2"], ["--jobs", "--repetitions"]),
+    (["check", "h", "--order", "0", "--seed", "-3"], ["--seed", "--order"]),
+])
+def test_every_bad_option_is_reported_at_once(argv, options,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(argv) == 2
+    out, err = capsys.readouterr()
+    lines = err.splitlines()
+    assert not out and len(lines) == len(options) and "Traceback" not in err
+    for line, option in zip(lines, options, strict=True):
+        assert line.startswith(f"dsmw {argv[0]}: error: invalid {option}="), line

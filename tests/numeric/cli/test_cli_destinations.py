@@ -133,8 +133,9 @@ def test_file_options_refuse_what_is_not_a_regular_file(argv, option, specials, 
     Path("folder.png").mkdir()
     os.mkfifo("direct.png")
     server = _socket(Path("direct-sock.png"))
+    os.symlink("nowhere.png", "dangling.png")  # replacing it would destroy the link
     kinds = {"folder.png": "a directory", "direct.png": "a FIFO",
-             "direct-sock.png": "a socket"}
+             "direct-sock.png": "a socket", "dangling.png": "a dangling symlink"}
     for name in specials:
         os.symlink(name, f"{name}.png")  # the .png name weighting plot wants, linking to it
         kinds[f"{name}.png"] = "a symlink to a " + ("FIFO" if "fifo" in name else "socket")
@@ -154,11 +155,13 @@ def test_file_options_refuse_what_is_not_a_regular_file(argv, option, specials, 
 def test_folder_options_refuse_what_is_not_a_directory(argv, option, specials, tmp_path,
                                                        capsys) -> None:
     Path("plain").write_text("keep me\n", encoding="utf-8")
-    for name in (*specials, "plain"):
+    os.symlink("nowhere", "dangling")
+    for name in (*specials, "plain", "dangling"):
         before = _snapshot(tmp_path)
         err = _refused(_fill(argv, name), option, name, "a directory", capsys)
         kind = {"fifo": "a FIFO", "sock": "a socket", "link-fifo": "a symlink to a FIFO",
-                "link-sock": "a symlink to a socket", "plain": "a regular file"}[name]
+                "link-sock": "a symlink to a socket", "plain": "a regular file",
+                "dangling": "a dangling symlink"}[name]
         assert f"it exists and is {kind}" in err, err
         _unchanged(tmp_path, before)
     for name, is_kind in specials.items():

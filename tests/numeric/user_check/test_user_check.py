@@ -83,3 +83,24 @@ def test_bad_input_exits_2_without_traceback(argv, capsys) -> None:
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert err.startswith("dsmw check: error: invalid") and "Traceback" not in err
+
+
+def test_a_weight_check_whose_simplification_hangs_is_decided_numerically(monkeypatch) -> None:
+    # user input reaches SymPy: past its budget the symbolic verdict says so, and the
+    # numeric comparison on the grid still decides
+    import importlib
+    import time
+
+    weight_module = importlib.import_module("numeric.user_check._weight")
+
+    def hang(*args, **kwargs):
+        while True:
+            time.sleep(0.01)
+
+    monkeypatch.setattr(weight_module, "WEIGHT_SYMBOLIC_SECONDS", 0.5)
+    monkeypatch.setattr("numeric.user_check._symbolic._compare", hang)
+    start = time.monotonic()
+    verdict = weight_module.check_weight("min(snr, gamma)/snr + 0*t", "eps", "vp-cosine",
+                                         "min-snr:5", up_to_constant=True)
+    assert time.monotonic() - start < 30
+    assert "budget" in verdict.symbolic and verdict.same

@@ -84,8 +84,15 @@ def available_cores() -> int:
 
 
 def single_threaded_blas() -> None:
-    """One BLAS thread per process, set before NumPy is imported: the checks' matrices
-    are small, and BLAS threads only contend with worker processes and other load (on a
-    loaded 2-core machine a 10^6-element dot product ran 30x slower threaded)."""
+    """One BLAS thread in this process and in the processes it starts: the checks'
+    matrices are small, and BLAS threads only contend with worker processes and other load
+    (on a loaded 2-core machine a 10^6-element dot product ran 30x slower threaded).
+
+    ``import numeric`` has loaded NumPy already, so the environment variables reach only
+    child interpreters; this process's pool is limited at run time (threadpoolctl).
+    """
+    from numeric._workers import single_blas_thread
+
     for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(name, "1")
+    single_blas_thread()

@@ -49,6 +49,14 @@ def _noise_covariance_power(original: Callable) -> Callable:
     return mutated
 
 
+def _series_sign(original: Callable) -> Callable:
+    def mutated(order: int = 1, terms: int = 3):
+        series = sp.expand(original(order, terms))
+        first = series.coeff(sigma, 2 * order + 2) * sigma ** (2 * order + 2)
+        return series - 2 * first
+    return mutated
+
+
 def _expected_expansion_halved(original: Callable) -> Callable:
     def mutated():
         expansion, steps = original()
@@ -213,6 +221,9 @@ FACADE_MUTANTS: tuple[Mutant, ...] = (
     Mutant("heuristic-wrong-power", ("C4",), "heuristic_weight",
            "order-n heuristic sigma^(2n+2)/n!",
            _heuristic(lambda n: sigma ** (2 * n + 2) / sp.factorial(n))),
+    Mutant("series-first-correction-sign", ("C4",), "taylor_expansion",
+           "W*_n's series with the sigma^(2n+2) coefficient's sign flipped (-sigma^4 h -> "
+           "+sigma^4 h at n = 1)", _series_sign),
     Mutant("expected-weight-half-J", ("C4",), "expected_weight_expansion",
            "E[W*] = sigma^2 + sigma^4 J/2 (wrong Taylor coefficient)",
            _expected_expansion_halved),

@@ -39,7 +39,7 @@ __all__ = ["CONSUMES", "ID", "TASKS", "TITLE"]
 
 ID = "C2"
 TITLE = "Heteroskedastic conditional covariance"
-CONSUMES = ("conditional_covariance", "conditional_covariance_matrix")
+CONSUMES = ("conditional_covariance", "conditional_covariance_matrix", "curvature_in_ratios")
 
 
 def _c2_exact(top: int):
@@ -89,6 +89,25 @@ def _c2_heteroskedastic():
     return run
 
 
+def _c2_curvature():
+    def run(rng, alpha) -> Check:
+        curvature, _ = derived("curvature_in_ratios")()
+        errors = []
+        for gm in (example("two-mode-1d"), example("gaussian-1d")):
+            for sigma in SIGMAS:
+                x = gm.noised(sigma).sample(25, rng)
+                hessian = gm.noised(sigma).hessian(x)[:, 0, 0]   # closed form of the mixture
+                score = gm.noised(sigma).score(x)[:, 0]
+                # m_2 - m_1^2 cancels down to h: measured against the terms that cancel
+                errors.append(relative_error(evaluate(curvature, gm, x, sigma), hessian,
+                                             floor=score**2))
+        err = max(errors)
+        return Check("h = (log p_sigma)'' in ratios (curvature_in_ratios) = the mixture's "
+                     "Hessian of log p_sigma", "exact", err, EXACT_TOL, err <= EXACT_TOL,
+                     "two-mode and Gaussian data, random x~, sigma over the check levels")
+    return run
+
+
 def _c2_multi_d_draws(draws: int):
     count = draws
 
@@ -134,6 +153,7 @@ def _c2_quadrature(top: int, n_points: int, sigmas: tuple[float, ...]):
 TASKS: tuple[TaskSpec, ...] = (
     TaskSpec("covariance vs exact", "exact", _c2_exact, quick={"top": 3}, full={"top": 5}),
     TaskSpec("heteroskedasticity", "exact", _c2_heteroskedastic),
+    TaskSpec("curvature in ratios", "exact", _c2_curvature),
     TaskSpec("covariance vs posterior draws", "monte-carlo", posterior_draws_task,
              quick={"which": "variance", "draws": 20_000},
              full={"which": "variance", "draws": 100_000}),

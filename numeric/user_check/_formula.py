@@ -126,8 +126,9 @@ def _vocabulary() -> dict[str, sp.Expr]:
 
 
 def _in_ratios(expr: sp.Expr) -> sp.Expr:
-    """Replace ``s`` and ``h`` by ``m1`` and ``m2 - m1^2``."""
-    return expr.subs({derive.s: derive.m(1), derive.h: derive.m(2) - derive.m(1) ** 2})
+    """Replace ``s`` and ``h`` by ``m1`` and ``m2 - m1^2`` (derive's curvature, C2)."""
+    curvature, _ = derive.curvature_in_ratios()
+    return expr.subs({derive.s: derive.m(1), derive.h: curvature})
 
 
 def _derived(quantity: str, n: int, noise: str) -> sp.Expr | None:

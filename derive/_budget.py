@@ -14,8 +14,9 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
+from typing import Any
 
-__all__ = ["TimeUp", "available", "time_limit"]
+__all__ = ["OutOfTime", "TimeUp", "available", "bounded", "time_limit"]
 
 
 class TimeUp(BaseException):
@@ -65,3 +66,24 @@ def time_limit(seconds: float, on_expiry: Callable[[float], BaseException]) -> I
         if outer_remaining and not outer_expired:
             left = outer_remaining - (time.monotonic() - start)
             signal.setitimer(signal.ITIMER_REAL, max(left, 1e-3))
+
+
+class OutOfTime(Exception):
+    """A derivation step's SymPy call ran out of its budget (:func:`bounded`); the step
+    is then left undecided, never hung."""
+
+    def __init__(self, what: str, seconds: float) -> None:
+        super().__init__(f"{what} ran out of its {seconds:g} s budget")
+
+
+def bounded(seconds: float, what: str, work: Callable[..., Any], *args: Any) -> Any:
+    """``work(*args)`` under ``seconds`` of time; past it, :class:`OutOfTime` naming
+    ``what``.
+
+    Examples
+    --------
+    >>> bounded(5, "a sum", sum, range(10))
+    45
+    """
+    with time_limit(seconds, lambda elapsed: OutOfTime(what, seconds)):
+        return work(*args)

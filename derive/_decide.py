@@ -14,6 +14,8 @@ import random
 
 import sympy as sp
 
+from derive._budget import OutOfTime, bounded
+
 __all__ = ["POINT_SECONDS", "REDUCE_SECONDS", "WITNESS_POINTS", "decide_entry",
            "decide_symbolic_size", "parameter_symbols"]
 
@@ -40,18 +42,6 @@ POINT_SECONDS = 4.0
 #: Points at which every confirmed identity is evaluated again, to 50 digits.
 WITNESS_POINTS = 2
 
-
-class _OutOfTime(Exception):
-    def __init__(self, what: str, seconds: float) -> None:
-        super().__init__(f"{what} ran out of its {seconds:g} s budget")
-
-
-def _bounded(seconds: float, what: str, work, *args):
-    """``work(*args)`` under ``seconds`` of time (:func:`derive._budget.time_limit`)."""
-    from derive._budget import time_limit
-
-    with time_limit(seconds, lambda elapsed: _OutOfTime(what, seconds)):
-        return work(*args)
 
 
 def _reduce(difference: sp.Expr, method: str) -> sp.Expr:
@@ -131,9 +121,9 @@ def _counterexample(reduced: sp.Expr, text: str) -> str:
     for _ in range(_ATTEMPTS):
         point = {s: _sample_value(s, rng) for s in symbols}
         try:
-            value = _bounded(POINT_SECONDS, "evaluation at a point", sp.simplify,
+            value = bounded(POINT_SECONDS, "evaluation at a point", sp.simplify,
                              reduced.subs(point))
-        except (ZeroDivisionError, TypeError, ValueError, _OutOfTime):
+        except (ZeroDivisionError, TypeError, ValueError, OutOfTime):
             continue
         if value.has(sp.zoo, sp.nan, sp.oo, -sp.oo) or value.free_symbols:
             continue
@@ -162,9 +152,9 @@ def _witness(difference: sp.Expr, text: str) -> tuple[int, str]:
             break
         point = {s: _sample_value(s, rng) for s in symbols}
         try:
-            value = _bounded(POINT_SECONDS, "witness evaluation", _value_at, expr, point, rng)
+            value = bounded(POINT_SECONDS, "witness evaluation", _value_at, expr, point, rng)
             magnitude = abs(complex(value))
-        except (ZeroDivisionError, TypeError, ValueError, _OutOfTime):
+        except (ZeroDivisionError, TypeError, ValueError, OutOfTime):
             continue
         if value.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
             continue
@@ -195,9 +185,9 @@ def _decide(reduced: sp.Expr, text: str) -> tuple[str, str]:
     if witness:
         return "refuted", witness
     try:
-        equal = (_bounded(REDUCE_SECONDS, "SymPy's equals(0)", reduced.equals, 0)
+        equal = (bounded(REDUCE_SECONDS, "SymPy's equals(0)", reduced.equals, 0)
                  if reduced.is_commutative else None)
-    except _OutOfTime as exc:
+    except OutOfTime as exc:
         return "unconfirmed", f"lhs - rhs: {exc}"
     except (TypeError, ValueError, NotImplementedError, RecursionError):
         equal = None
@@ -211,8 +201,8 @@ def _decide(reduced: sp.Expr, text: str) -> tuple[str, str]:
 def decide_entry(entry: sp.Expr, method: str, text: str) -> tuple[str, str, int]:
     """Reduce and decide one scalar identity ``entry == 0``, then witness it."""
     try:
-        reduced = _bounded(REDUCE_SECONDS, f"SymPy's {method}", _reduce, entry, method)
-    except _OutOfTime as exc:
+        reduced = bounded(REDUCE_SECONDS, f"SymPy's {method}", _reduce, entry, method)
+    except OutOfTime as exc:
         return "unconfirmed", f"lhs - rhs: {exc}", 0
     status, detail = _decide(reduced, text)
     if status != "confirmed":
@@ -237,13 +227,13 @@ def decide_symbolic_size(difference: sp.MatrixExpr, method: str, text: str
         return sp.simplify(expanded) if method == "simplify" else expanded
 
     try:
-        reduced = _bounded(REDUCE_SECONDS, "SymPy's matrix algebra", reduce, difference)
+        reduced = bounded(REDUCE_SECONDS, "SymPy's matrix algebra", reduce, difference)
         zero = reduced == 0 or getattr(reduced, "is_ZeroMatrix", False)
         if not zero:
-            entry = _bounded(REDUCE_SECONDS, f"SymPy's {method} on the entry (i, j)",
+            entry = bounded(REDUCE_SECONDS, f"SymPy's {method} on the entry (i, j)",
                              lambda e: _reduce(_generic_entry(e), method), difference)
             zero = entry == 0
-    except _OutOfTime as exc:
+    except OutOfTime as exc:
         return "unconfirmed", f"lhs - rhs: {exc}", 0
     vanished, disagreement = _matrix_witness(difference, text)
     if not zero:
@@ -276,9 +266,9 @@ def _matrix_witness(difference: sp.MatrixExpr, text: str) -> tuple[int, str]:
                    if isinstance(s, sp.Symbol) and s not in values}
         try:
             at = {**values, **scalars}
-            explicit = _bounded(POINT_SECONDS * 5, "matrix witness", _explicit, difference,
+            explicit = bounded(POINT_SECONDS * 5, "matrix witness", _explicit, difference,
                                 sizes, at)
-        except (_OutOfTime, TypeError, ValueError, ZeroDivisionError, AttributeError):
+        except (OutOfTime, TypeError, ValueError, ZeroDivisionError, AttributeError):
             continue
         if any(sp.simplify(entry) != 0 for entry in sp.Matrix(explicit)):
             return vanished, (f"SymPy reduced lhs - rhs to 0, but at size {size} with "

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import sympy as sp
 
 import derive.spaces as spaces
+from derive._budget import OutOfTime, bounded
 from derive._errors import DerivationError, InvalidArgumentError
 from derive.claim import Step, confirm, define
 from derive.symbols import gamma, h, k_p2, s_data, sigma, sigma_data
@@ -178,17 +179,6 @@ def _bind(expr: sp.Expr, values: dict[str, float] | None) -> sp.Expr:
 LEADING_SECONDS = 10.0
 
 
-class _LeadingOutOfTime(Exception):
-    pass
-
-
-def _within(work, *args):
-    from derive._budget import time_limit
-
-    with time_limit(LEADING_SECONDS, lambda elapsed: _LeadingOutOfTime()):
-        return work(*args)
-
-
 def leading_term(expr: sp.Expr) -> sp.Expr:
     """The leading term of a weight ``expr`` as ``sigma -> 0+``.
 
@@ -210,8 +200,9 @@ def leading_term(expr: sp.Expr) -> sp.Expr:
     """
     def finite_at_zero(argument: sp.Expr) -> bool:
         try:
-            return _within(sp.limit, argument, sigma, 0, "+") is not sp.oo
-        except (_LeadingOutOfTime, NotImplementedError, ValueError):
+            return bounded(LEADING_SECONDS, "SymPy's limit", sp.limit, argument, sigma, 0,
+                           "+") is not sp.oo
+        except (OutOfTime, NotImplementedError, ValueError):
             return True   # undecided: kept, so the minimum is never narrowed wrongly
 
     def small_sigma_branch(e: sp.Min) -> sp.Expr:
@@ -231,9 +222,10 @@ def leading_term(expr: sp.Expr) -> sp.Expr:
     failures = []
     for form in forms:
         try:
-            term = _within(lambda f: sp.powsimp(f.as_leading_term(sigma), force=True), form)
-        except _LeadingOutOfTime:
-            failures.append(f"out of its {LEADING_SECONDS:g} s budget")
+            term = bounded(LEADING_SECONDS, "SymPy's leading term",
+                           lambda f: sp.powsimp(f.as_leading_term(sigma), force=True), form)
+        except OutOfTime as exc:
+            failures.append(str(exc))
             continue
         except (sp.PoleError, NotImplementedError, ValueError) as error:
             failures.append(f"{type(error).__name__}: {error}")

@@ -9,9 +9,7 @@ a P1 check repetition took 10.2 s in each of two concurrent processes and 3.0 s 
 from __future__ import annotations
 
 import multiprocessing
-from collections.abc import Callable
 from multiprocessing.pool import Pool
-from typing import Any
 
 __all__ = ["can_fork", "forked_pool", "single_blas_thread"]
 
@@ -30,11 +28,6 @@ def can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods()
 
 
-def forked_pool(processes: int, initializer: Callable[[], Any] | None = None) -> Pool:
+def forked_pool(processes: int) -> Pool:
     """A pool of ``processes`` forked workers, each with one BLAS thread."""
-    def start() -> None:
-        single_blas_thread()
-        if initializer is not None:
-            initializer()
-
-    return multiprocessing.get_context("fork").Pool(processes, initializer=start)
+    return multiprocessing.get_context("fork").Pool(processes, initializer=single_blas_thread)

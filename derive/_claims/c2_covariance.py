@@ -170,6 +170,7 @@ def _covariance_steps(order: int) -> tuple[Step, ...]:
     return _gaussian_covariance(check_order(order))[1]
 
 
+@cache
 def curvature_in_ratios() -> tuple[sp.Expr, Step]:
     """``h = (log p_sigma)''`` in derivative ratios: ``m_2 - m_1^2``."""
     p = sp.Function("p_sigma")

@@ -20,7 +20,7 @@ _LAZY = {
                     "numeric.audit._catalogue"),
     **dict.fromkeys(("MutantResult", "run_mutants", "substituted"), "numeric.audit._mutants"),
     **dict.fromkeys(("FULL_REPETITIONS", "MAX_REPETITIONS", "NOMINAL_RATES",
-                     "QUICK_REPETITIONS"), "numeric.audit._limits"),
+                     "QUICK_REPETITIONS", "check_repetitions"), "numeric.audit._limits"),
     **dict.fromkeys(("ReliabilityPlan", "ReliabilityRun", "mutant_section",
                      "refresh_mutant_section", "reliability_notes", "reliability_plan",
                      "reliability_run"), "numeric.audit._reliability"),

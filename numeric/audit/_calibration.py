@@ -12,7 +12,6 @@ whole table with probability at least 95%, not each row separately.
 from __future__ import annotations
 
 import math
-import multiprocessing
 import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -21,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from numeric._workers import forked_pool
+from numeric._workers import can_fork, forked_pool
 from numeric.checks import CalibrationTask, CheckTask
 
 __all__ = ["SIMULTANEOUS_CONFIDENCE", "CheckRate", "check_rates", "wilson_interval"]
@@ -160,7 +159,7 @@ def check_rates(
         totals[index] = ([a + b for a, b in zip(old[0], rejected, strict=True)],
                          old[1] + crashed, tests or old[2])
 
-    fork = "fork" in multiprocessing.get_all_start_methods()
+    fork = can_fork()
     if jobs > 1 and fork and len(units) > 1:
         _FORKED = (tasks, seed, rates)
         try:

@@ -17,9 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-
-from numeric._validation import InvalidArgumentError, check_order, check_seed
+from numeric._validation import check_order, check_seed
 from numeric.audit._calibration import SIMULTANEOUS_CONFIDENCE, CheckRate, check_rates
 from numeric.audit._experiments import (
     FalseAlarmResult,
@@ -32,6 +30,7 @@ from numeric.audit._limits import (
     MAX_REPETITIONS,
     NOMINAL_RATES,
     QUICK_REPETITIONS,
+    check_repetitions,
 )
 
 __all__ = ["MAX_REPETITIONS", "NOMINAL_RATES", "QUICK_REPETITIONS", "ReliabilityPlan",
@@ -320,12 +319,9 @@ def reliability_plan(repetitions: int | None = None, seed: int | None = None,
     seed = check_seed(DEFAULT_SEED if seed is None else seed)
     if repetitions is None:
         repetitions = QUICK_REPETITIONS if quick else FULL_REPETITIONS
-    if (isinstance(repetitions, bool) or not isinstance(repetitions, int | np.integer)
-            or not 1 <= repetitions <= MAX_REPETITIONS):
-        raise InvalidArgumentError("repetitions", repetitions, f"repetitions takes integers "
-                                   f"from 1 to {MAX_REPETITIONS}", "pass e.g. repetitions=1000")
+    repetitions = check_repetitions(repetitions)
     jobs = check_order(jobs, minimum=1, name="jobs")
-    return ReliabilityPlan(int(repetitions), seed, bool(quick), jobs, bool(study))
+    return ReliabilityPlan(repetitions, seed, bool(quick), jobs, bool(study))
 
 
 def reliability_run(repetitions: int | None = None, seed: int | None = None,

@@ -50,21 +50,20 @@ def posterior_draw_estimate(gm, x: np.ndarray, sigma: float, n: int, claimed_mea
     only to measure that they are *not* calibrated -- estimating them from the same
     heavy-tailed draws inflated the false-alarm rate (8% at a nominal 5%).
     """
-    if errors == "estimated":
-        draws = gm.sample_posterior(x, sigma, count, rng)[:, 0]
-        target = (-1) ** n * hermite_e(n, (x[0] - draws) / sigma) / sigma**n
-        return moment_estimate(target[:, None], [claimed_mean])
-    second, third, fourth, sixth = (float(m[0]) for m in
-                                    target_central_moments(gm, x[None], sigma, n, (2, 3, 4, 6)))
-    # the rows T and (T - m)^2: their variances and third central moments under the null
-    variance = np.array([second, max(fourth - second**2, 0.0)])
-    third_central = np.array([third, sixth - 3 * second * fourth + 2 * second**3])
-    with np.errstate(divide="ignore", invalid="ignore"):
-        row_skewness = np.where(variance > 0, third_central / np.sqrt(variance**3), 0.0)
-    needed = int(np.ceil(np.max(np.abs(row_skewness)) / MAX_SKEWNESS) ** 2)
-    count = max(count, min(needed, MAX_POSTERIOR_DRAWS))
+    if errors != "estimated":
+        second, third, fourth, sixth = (
+            float(m[0]) for m in target_central_moments(gm, x[None], sigma, n, (2, 3, 4, 6)))
+        # the rows T and (T - m)^2: their variances and third central moments under the null
+        variance = np.array([second, max(fourth - second**2, 0.0)])
+        third_central = np.array([third, sixth - 3 * second * fourth + 2 * second**3])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            row_skewness = np.where(variance > 0, third_central / np.sqrt(variance**3), 0.0)
+        needed = int(np.ceil(np.max(np.abs(row_skewness)) / MAX_SKEWNESS) ** 2)
+        count = max(count, min(needed, MAX_POSTERIOR_DRAWS))
     draws = gm.sample_posterior(x, sigma, count, rng)[:, 0]
     target = (-1) ** n * hermite_e(n, (x[0] - draws) / sigma) / sigma**n
+    if errors == "estimated":
+        return moment_estimate(target[:, None], [claimed_mean])
     values = [float(np.mean(target)), float(np.mean((target - claimed_mean) ** 2))]
     return Estimate(values, np.sqrt(variance / count), "monte-carlo", count,
                     row_skewness / np.sqrt(count))

@@ -8,7 +8,6 @@ run them. A task that raises fails, marked ``crashed``.
 from __future__ import annotations
 
 import math
-import multiprocessing
 import time
 import zlib
 from collections.abc import Callable, Iterator, Sequence
@@ -17,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from numeric._validation import InvalidArgumentError, check_order, check_seed
-from numeric._workers import forked_pool
+from numeric._workers import can_fork, forked_pool
 from numeric.checks._records import Check, CheckTask, ClaimResult, VerifyReport
 from numeric.montecarlo import DEFAULT_FALSE_ALARM_RATE
 
@@ -107,7 +106,7 @@ def _each_result(
     tasks: Sequence[CheckTask], seed: int, alpha: float, workers: int
 ) -> Iterator[tuple[int, Check]]:
     global _FORKED_TASKS
-    fork = "fork" in multiprocessing.get_all_start_methods()
+    fork = can_fork()
     if workers == 1 or len(tasks) < 2 or not fork:
         for index, task in enumerate(tasks):
             yield index, _run_one(task, seed, alpha)

@@ -96,13 +96,9 @@ def check_jobs_budget(jobs: int | None) -> None:
 
 
 def _check_repetitions(value: Any) -> None:
-    from numeric._validation import InvalidArgumentError
-    from numeric.audit import MAX_REPETITIONS
+    from numeric.audit._limits import check_repetitions
 
-    if isinstance(value, bool) or not isinstance(value, int) or not (
-            1 <= value <= MAX_REPETITIONS):
-        raise InvalidArgumentError("repetitions", value, f"from 1 to {MAX_REPETITIONS}",
-                                   "pass e.g. repetitions=1000")
+    check_repetitions(value)
 
 
 def _check_jobs(value: Any) -> None:

@@ -39,7 +39,7 @@ from numeric._validation import (
     check_sample_count,
     check_schedule,
 )
-from numeric._workers import forked_pool
+from numeric._workers import can_fork, forked_pool
 from numeric.mixture import GaussianMixture
 from numeric.montecarlo import Estimate, streamed_mean
 
@@ -394,11 +394,10 @@ def _run_level(index: int) -> tuple[int, LevelResult]:
 def _all_levels(factors: _Factors, levels: Array, seeds: list[np.random.SeedSequence],
                 settings: tuple[Any, ...], jobs: int) -> tuple[LevelResult, ...]:
     global _FORKED
-    import multiprocessing
 
     _FORKED = (factors, levels, seeds, settings)
     try:
-        if jobs == 1 or levels.size < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        if jobs == 1 or levels.size < 2 or not can_fork():
             return tuple(_run_level(i)[1] for i in range(levels.size))
         results: dict[int, LevelResult] = {}
         # largest sigmas first: they take the most draws and the full-inverse path

@@ -20,6 +20,7 @@ __all__ = [
     "m",
     "nu",
     "ratio_symbols",
+    "ratio_tensor",
     "s",
     "s_data",
     "sigma",
@@ -100,3 +101,29 @@ def ratio_symbols(dim: int) -> tuple[sp.Matrix, sp.Matrix]:
     m1 = sp.ImmutableMatrix(d, 1, lambda i, _: sp.Symbol(f"m1_{i}", real=True))
     m2 = sp.ImmutableMatrix(d, d, lambda i, j: sp.Symbol(f"m2_{min(i, j)}_{max(i, j)}", real=True))
     return m1, m2
+
+
+@cache
+def ratio_tensor(dim: int, order: int) -> sp.ImmutableDenseNDimArray:
+    """Symbols for ``D^order p_sigma / p_sigma`` at ``x~``: a symmetric ``d x ... x d`` array.
+
+    The entry at ``(i, j, ...)`` is named ``m{order}_{i}_{j}...`` with the indices sorted,
+    so orders 1 and 2 are the symbols of :func:`ratio_symbols`.
+
+    Examples
+    --------
+    >>> m4 = ratio_tensor(2, 4)
+    >>> m4[1, 0, 1, 0] == m4[0, 0, 1, 1] == sp.Symbol("m4_0_0_1_1", real=True)
+    True
+    >>> ratio_tensor(3, 2)[2, 1] == ratio_symbols(3)[1][1, 2]
+    True
+    """
+    from itertools import product
+
+    from derive._validation import check_order
+
+    d = check_order(dim, name="dim")
+    k = check_order(order, name="order")
+    entries = [sp.Symbol(f"m{k}_" + "_".join(str(i) for i in sorted(index)), real=True)
+               for index in product(range(d), repeat=k)]
+    return sp.ImmutableDenseNDimArray(entries, (d,) * k)

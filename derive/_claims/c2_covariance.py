@@ -327,8 +327,8 @@ def _any_dimension_steps() -> tuple[Step, ...]:
     )))
 
 
-def conditional_covariance_matrix(dim: int) -> sp.ImmutableMatrix:
-    """``Sigma_1(x~) = Cov[T_1 | x~]`` for Gaussian noise in ``dim`` dimensions.
+def conditional_covariance_matrix(dim: int, order: int = 1) -> sp.ImmutableMatrix:
+    """``Sigma_n(x~) = Cov[T_n | x~]`` for Gaussian noise in ``dim`` dimensions, n = 1 or 2.
 
     Derived, not written: ``T_1`` and ``T_2`` from the Gaussian kernel, the conditional
     moments of ``E`` from C1 at orders 1 and 2, then ``E[T_1 T_1^T] - m_1 m_1^T``.
@@ -338,11 +338,17 @@ def conditional_covariance_matrix(dim: int) -> sp.ImmutableMatrix:
     ----------
     dim : int
         The dimension ``d >= 1``.
+    order : {1, 2}
+        The target: ``T_1`` (the score target, ``d``) or ``T_2 = (E E^T - I)/sigma^2``
+        (``d x d``, flattened row-major, so ``Sigma_2`` is ``d^2 x d^2``).
 
     Returns
     -------
     sympy.ImmutableMatrix
-        ``I/sigma^2 + m2 - m1 m1^T`` (``d x d``); its steps are in the record of C2.
+        Order 1: ``I/sigma^2 + m2 - m1 m1^T`` (``d x d``). Order 2: ``m4 + (delta m2
+        terms)/sigma^2 + (delta delta)/sigma^4 - vec m2 vec m2^T`` in the symbols of
+        :func:`derive.symbols.ratio_tensor` (``d^2 x d^2``; derived from C1 at orders 1..4,
+        see :mod:`derive._claims._order_two`). The steps are in the record of C2.
 
     Examples
     --------
@@ -351,6 +357,13 @@ def conditional_covariance_matrix(dim: int) -> sp.ImmutableMatrix:
     >>> conditional_covariance_matrix(2) == sp.eye(2) / sigma**2 + m2 - m1 * m1.T
     True
     """
+    if check_order(order) == 2:
+        from derive._claims._order_two import order_two_covariance
+
+        return order_two_covariance(dim)
+    if order != 1:
+        raise InvalidArgumentError("order", order, "the matrix targets exist for orders 1 "
+                                   "and 2", "pass order=1 or order=2")
     return _matrix_covariance(check_order(dim, name="dim"))[0]
 
 
@@ -404,6 +417,11 @@ def derive_c2(max_order: int = 4) -> Claim:
     for dim in (2, 3):
         steps.extend(_matrix_covariance_steps(dim))
     steps.extend(_any_dimension_steps())
+    from derive._claims._order_two import order_two_covariance_steps
+
+    for dim in (2, 3):
+        steps.extend(order_two_covariance_steps(dim))
+    steps.extend(order_two_covariance_steps())
     steps.extend(_general_noise_steps())
     n = sp.Symbol("n", integer=True, positive=True)
     k = sp.Symbol("k", integer=True, nonnegative=True)
@@ -420,7 +438,9 @@ def derive_c2(max_order: int = 4) -> Claim:
             "function of He_j and coefficient extraction (a named rule, not established by "
             f"SymPy), and checked against the public formula for n = 1..{top}; "
             "Gaussian noise, n = 1: the matrix form confirmed entry by entry in index "
-            "notation for any d, and as explicit matrices for d = 2, 3; any noise, "
+            "notation for any d, and as explicit matrices for d = 2, 3; Gaussian noise, "
+            "n = 2: Sigma_2 (d^2 x d^2) from the Hermite product in index notation for any "
+            "d, and by the moment route (C1 at orders 1..4) for d = 2, 3; any noise, "
             "n = 1, d = 1: Sigma_1 = Cov[psi(E) | x~]/sigma^2",
             "Sigma_1 = 1/sigma^2 + h varies with x~ unless h is constant, i.e. unless "
             "p_sigma is Gaussian; it always varies with sigma",

@@ -416,6 +416,12 @@ def derive_c4(max_order: int = 4, terms: int = 3) -> Claim:
                      for step in expected_trace_expansion(dim)[1])
     steps.extend(step.at(n=1) if step.status == "confirmed" else step for step in _bound_steps())
     steps.extend(_gaussian_data_expected_weight()[1])
+    from derive._claims._order_two import symbolic_weight_steps, weight_series_steps
+
+    for dim in (1, 2, 3):
+        for order in (1, 2):
+            steps.extend(weight_series_steps(dim, order))
+    steps.extend(symbolic_weight_steps())
     n = sp.Symbol("n", integer=True, positive=True)
     return Claim(
         id="C4",
@@ -433,6 +439,11 @@ def derive_c4(max_order: int = 4, terms: int = 3) -> Claim:
             "d = 1: E[W*] = sigma^2 + sigma^4 J(p) + O(sigma^8); d = 2, 3: the same steps with "
             "matrices and traces give tr E[W*] = d sigma^2 + sigma^4 tr J(p) + O(sigma^8)",
             f"order-n heuristic sigma^(2n)/n!: leading term for n = 1..{top} (d = 1)",
+            "matrix weights (d = 1, 2, 3; orders 1 and 2): W* = pinv(Sigma_n) = "
+            "sigma^(2n) (S_0 + sigma^2 S_1 + sigma^4 S_2) + O(sigma^(2n+6)) where the "
+            "derivative ratios are bounded; order 2: W*_2 = sigma^4 Pi/2 - sigma^6 B/4 + "
+            "O(sigma^8), also in the algebra of Pi, B, C for any d, and E[W*_2] has no "
+            "sigma^6 term (E[m2] = 0 by parts)",
             "the bound W*_1 >= sigma^2 where h <= 0 and W*_1 < sigma^2 where h > 0 is pointwise "
             "(d = 1); log-concave data gives h <= 0 everywhere",
         ),

@@ -88,10 +88,56 @@ def _heuristic(wrong: Callable[[int], sp.Expr]) -> Callable[[Callable], Callable
 
 def _covariance_matrix_sign(original: Callable) -> Callable:
     """d > 1: Sigma_1 = I/sigma^2 + m2 + m1 m1^T (sign of the outer product flipped)."""
-    def mutated(dim: int):
+    def mutated(dim: int, order: int = 1):
+        if order != 1:
+            return original(dim, order)
         m1, _ = derive.ratio_symbols(dim)
         return sp.ImmutableMatrix(original(dim) + 2 * m1 * m1.T)
     return mutated
+
+
+def _order_two_covariance(change: Callable) -> Callable:
+    """Order 2 in d dimensions: ``change(dim, Sigma_2)`` in place of ``Sigma_2``."""
+    def wrap(original: Callable) -> Callable:
+        def mutated(dim: int, order: int = 1):
+            if order != 2:
+                return original(dim, order)
+            return sp.ImmutableMatrix(change(dim, sp.Matrix(original(dim, 2))))
+        return mutated
+    return wrap
+
+
+def _one_pairing(dim: int, covariance: sp.Matrix) -> sp.Matrix:
+    """Only ``delta_ik delta_jl / sigma^4``: the pairing ``delta_il delta_jk`` forgotten."""
+    for i, j in ((a, b) for a in range(dim) for b in range(dim) if a != b):
+        covariance[i * dim + j, j * dim + i] -= sigma**-4
+    for i in range(dim):
+        covariance[i * dim + i, i * dim + i] -= sigma**-4
+    return covariance
+
+
+def _cross_terms_halved(dim: int, covariance: sp.Matrix) -> sp.Matrix:
+    """The ``delta m2 / sigma^2`` terms counted twice too few (a factor 1/2)."""
+    m2 = derive.ratio_tensor(dim, 2)
+    for p in range(dim * dim):
+        for q in range(dim * dim):
+            i, j, k, l = p // dim, p % dim, q // dim, q % dim
+            cross = (int(i == k) * m2[j, l] + int(i == l) * m2[j, k]
+                     + int(j == k) * m2[i, l] + int(j == l) * m2[i, k])
+            covariance[p, q] -= cross / (2 * sigma**2)
+    return covariance
+
+
+def _series_term(power: int, change: Callable) -> Callable:
+    """The ``sigma^power`` coefficient of the matrix weight series replaced by ``change``."""
+    def wrap(original: Callable) -> Callable:
+        def mutated(dim: int, order: int = 2):
+            series = dict(original(dim, order))
+            if power in series:
+                series[power] = sp.ImmutableMatrix(change(series[power]))
+            return series
+        return mutated
+    return wrap
 
 
 def _sandwich_half(original: Callable) -> Callable:
@@ -196,6 +242,22 @@ FACADE_MUTANTS: tuple[Mutant, ...] = (
     Mutant("covariance-matrix-outer-sign", ("C2",), "conditional_covariance_matrix",
            "d > 1: Sigma_1 = I/sigma^2 + m2 + m1 m1^T (sign of the outer product)",
            _covariance_matrix_sign),
+    Mutant("order-two-covariance-one-pairing", ("C2",), "conditional_covariance_matrix",
+           "order 2, d > 1: Sigma_2 with delta_ik delta_jl/sigma^4 only (the pairing "
+           "delta_il delta_jk forgotten)", _order_two_covariance(_one_pairing)),
+    Mutant("order-two-covariance-cross-halved", ("C2",), "conditional_covariance_matrix",
+           "order 2, d > 1: Sigma_2 with the delta m2 / sigma^2 terms halved",
+           _order_two_covariance(_cross_terms_halved)),
+    Mutant("matrix-weight-series-sign", ("C4",), "optimal_weight_matrix_series",
+           "order 2, d > 1: W*_2 = sigma^4 Pi/2 + sigma^6 B/4 + ... (sign of the sigma^6 term)",
+           _series_term(6, lambda c: -c)),
+    Mutant("matrix-weight-series-score-term", ("C4",), "optimal_weight_matrix_series",
+           "order 2, d > 1: the sigma^6 coefficient built from Hess log p_sigma = m2 - m1 m1^T "
+           "instead of m2 (a term with nonzero mean)",
+           _series_term(6, lambda c: c.subs({
+               sym: sym - sp.Symbol(f"m1_{sym.name.split('_')[1]}", real=True)
+               * sp.Symbol(f"m1_{sym.name.split('_')[2]}", real=True)
+               for sym in c.free_symbols if sym.name.startswith("m2_")}, simultaneous=True))),
     Mutant("noise-covariance-power", ("C2",), "conditional_covariance",
            "non-Gaussian Sigma_1 = Cov[psi(E)|x~]/sigma (wrong power)",
            _noise_covariance_power),

@@ -6,15 +6,19 @@ formula swapped on the :mod:`derive` module (a mutant) is the one that gets eval
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 import sympy as sp
 
 import derive
+from numeric.matrix_targets import derivative_ratio_tensors
 from numeric.mixture import GaussianMixture
 
 __all__ = [
     "derived",
     "evaluate_matrix",
+    "evaluate_tensor_formula",
     "in_sigma_and_one",
     "matrix_function",
     "one_symbol",
@@ -65,6 +69,44 @@ def evaluate_matrix(matrix: sp.Matrix, gm: GaussianMixture, x: np.ndarray, sigma
                 raise ValueError(f"formula uses unknown symbols {unknown}")
             fn = sp.lambdify(variables, entry, "numpy")
             out[..., i, j] = np.broadcast_to(fn(*(values[v] for v in variables)),
+                                             x.shape[:-1])
+    return out
+
+
+def tensor_values(gm: GaussianMixture, x: np.ndarray, sigma: float) -> dict:
+    """``m{n}_i_j..`` of ``p_sigma`` at ``x`` for ``n = 1..4`` (Hermite tensors of the
+    mixture, :func:`numeric.matrix_targets.derivative_ratio_tensors`)."""
+    values = {}
+    for n, tensor in enumerate(derivative_ratio_tensors(gm.noised(sigma), x, 4), start=1):
+        symbols = derived("ratio_tensor")(gm.dim, n)
+        for index in np.ndindex(*symbols.shape):
+            values[symbols[index]] = tensor[(..., *index)]
+    return values
+
+
+@lru_cache(maxsize=64)
+def _entry_functions(matrix: sp.ImmutableMatrix) -> tuple:
+    functions = []
+    for entry in matrix:
+        entry = sp.sympify(entry)
+        variables = tuple(sorted(entry.free_symbols, key=lambda v: v.name))
+        functions.append((variables, sp.lambdify(variables, entry, "numpy")))
+    return tuple(functions)
+
+
+def evaluate_tensor_formula(matrix: sp.Matrix, gm: GaussianMixture, x: np.ndarray,
+                            sigma: float) -> np.ndarray:
+    """A matrix formula in ``sigma`` and the ratio tensors of orders 1..4 at every point of
+    ``x`` (``(N, d)``): ``(N, rows, cols)``. Unknown symbols are an error."""
+    values = {derive.sigma: np.full(x.shape[:-1], sigma), **tensor_values(gm, x, sigma)}
+    matrix = sp.ImmutableMatrix(matrix)
+    out = np.empty((*x.shape[:-1], *matrix.shape))
+    for position, (variables, fn) in enumerate(_entry_functions(matrix)):
+        unknown = [v for v in variables if v not in values]
+        if unknown:
+            raise ValueError(f"formula uses unknown symbols {unknown}")
+        row, col = divmod(position, matrix.shape[1])
+        out[..., row, col] = np.broadcast_to(fn(*(values[v] for v in variables)),
                                              x.shape[:-1])
     return out
 

@@ -4,9 +4,12 @@ Checks, by method:
 
 * exact -- derive's ``conditional_covariance(n)`` (1-D) and
   ``conditional_covariance_matrix(d)`` (d = 2, 3) against the exact posterior moments;
+  ``conditional_covariance_matrix(d, 2)`` (the order-2 target, ``d^2 x d^2``) fed with
+  the mixture's ratio tensors against the posterior cubature of ``T_2`` itself;
   the derived ``Sigma_1`` varies with ``x~`` on mixtures and is constant for Gaussian data;
 * monte-carlo -- the variance of ``T_n`` over exact posterior draws (1-D), and the
-  covariance matrix of ``T_1`` over posterior draws (d = 2, 3);
+  covariance matrix of ``T_1`` over posterior draws (d = 2, 3), and the variance of
+  ``<S, T_2>`` over posterior draws (d = 2, 3, random symmetric ``S``);
 * quadrature -- ``Cov[psi(E) | x~]/sigma^2 = h - E[psi'(E) | x~]/sigma^2`` under logistic
   and Student-t noise (the noise route against the data route).
 """
@@ -16,8 +19,13 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
-from numeric.checks._derived import derived, evaluate_matrix, in_sigma_and_one
-from numeric.checks._draws import posterior_draws_task
+from numeric.checks._derived import (
+    derived,
+    evaluate_matrix,
+    evaluate_tensor_formula,
+    in_sigma_and_one,
+)
+from numeric.checks._draws import MAX_POSTERIOR_DRAWS, MAX_SKEWNESS, posterior_draws_task
 from numeric.checks._records import Check, TaskSpec, relative_error
 from numeric.checks._shared import (
     EXACT_TOL,
@@ -32,8 +40,14 @@ from numeric.checks._shared import (
 )
 from numeric.examples import example
 from numeric.formula import evaluate
+from numeric.matrix_targets import (
+    derivative_ratio_tensors,
+    posterior_expectation,
+    target_covariance,
+    target_values,
+)
 from numeric.moments import conditional_covariance
-from numeric.montecarlo import concatenate, moment_estimate, z_test
+from numeric.montecarlo import Estimate, concatenate, moment_estimate, z_test
 
 __all__ = ["CONSUMES", "ID", "TASKS", "TITLE"]
 
@@ -132,6 +146,78 @@ def _c2_multi_d_draws(draws: int):
     return run
 
 
+def _order_two_mixtures():
+    return (two_mode_2d(), example("two-mode-3d"))
+
+
+def _c2_order_two_exact():
+    def run(rng, alpha) -> Check:
+        errors = []
+        for gm in _order_two_mixtures():
+            formula = derived("conditional_covariance_matrix")(gm.dim, 2)
+            x = gm.sample(10, rng)
+            for sigma in SIGMAS:
+                _, reference = target_covariance(gm, x, sigma, 2)
+                got = evaluate_tensor_formula(formula, gm, x, sigma)
+                # the 1/sigma^4 term sets the scale of entries that cancel to 0
+                errors.append(relative_error(got, reference, floor=2 * sigma**-4))
+        err = max(errors)
+        return Check("order 2, d = 2, 3: Sigma_2 (d^2 x d^2) vs the posterior cubature of "
+                     "T_2 = (E E^T - I)/sigma^2", "exact", err, EXACT_TOL, err <= EXACT_TOL,
+                     "conditional_covariance_matrix(d, 2) fed with the mixture's ratio "
+                     "tensors m2, m4; reference: tensor Gauss-Hermite over the exact posterior "
+                     "(exact for degree 4), 10 random x~ per mixture and noise level")
+    return run
+
+
+def _symmetric_direction(dim: int, rng: np.random.Generator) -> np.ndarray:
+    a = rng.standard_normal((dim, dim))
+    s = a + a.T
+    return (s / np.linalg.norm(s)).ravel()
+
+
+def _c2_order_two_draws(draws: int):
+    count = draws
+
+    def run(rng, alpha) -> Check:
+        estimates, claimed, most = [], [], count
+        for gm in _order_two_mixtures():
+            formula = derived("conditional_covariance_matrix")(gm.dim, 2)
+            for sigma in (0.5, 1.5):
+                for x in gm.sample(2, rng):
+                    s = _symmetric_direction(gm.dim, rng)
+                    m2 = derivative_ratio_tensors(gm.noised(sigma), x[None], 2)[1][0].ravel()
+                    mean_claim = float(s @ m2)
+                    cov = evaluate_tensor_formula(formula, gm, x[None], sigma)[0]
+                    # null moments of u = <S, T_2> from the posterior cubature (exact)
+                    centred = posterior_expectation(
+                        gm, x[None], sigma, lambda e, s=s, sigma=sigma, mu=mean_claim: np.stack(
+                            [(target_values(e, sigma, 2) @ s - mu) ** k for k in (2, 3, 4, 6)],
+                            axis=-1), 12)[0]
+                    second, third, fourth, sixth = centred
+                    variance = np.array([second, max(fourth - second**2, 0.0)])
+                    third_central = np.array([third, sixth - 3 * second * fourth
+                                              + 2 * second**3])
+                    skew = np.where(variance > 0, third_central / np.sqrt(variance**3), 0.0)
+                    n = max(count, min(int(np.ceil((np.max(np.abs(skew)) / MAX_SKEWNESS) ** 2)),
+                                       MAX_POSTERIOR_DRAWS))
+                    most = max(most, n)
+                    noise = (x - gm.sample_posterior(x, sigma, n, rng)) / sigma
+                    u = target_values(noise, sigma, 2) @ s
+                    estimates.append(Estimate(
+                        [float(np.mean(u)), float(np.mean((u - mean_claim) ** 2))],
+                        np.sqrt(variance / n), "monte-carlo", n, skew / np.sqrt(n)))
+                    claimed.append([mean_claim, float(s @ cov @ s)])
+        test = z_test(concatenate(estimates), np.concatenate(claimed), alpha)
+        return Check.from_z_test(
+            "order 2, d = 2, 3: mean and variance of <S, T_2> over posterior draws = m2 and "
+            "S^T Sigma_2 S (derived)", test,
+            f"{test.n_tests} z-tests, {count} to {most} draws each, random symmetric S; "
+            f"standard errors and skewness known under the null (posterior cubature), "
+            f"family-wise rate {alpha:.2g}")
+    return run
+
+
 def _c2_quadrature(top: int, n_points: int, sigmas: tuple[float, ...]):
     def run(rng, alpha) -> Check:
         errors = []
@@ -160,6 +246,9 @@ TASKS: tuple[TaskSpec, ...] = (
              full={"which": "variance", "draws": 100_000}),
     TaskSpec("matrix covariance vs posterior draws", "monte-carlo", _c2_multi_d_draws,
              quick={"draws": 20_000}, full={"draws": 100_000}),
+    TaskSpec("order-2 matrix covariance vs exact", "exact", _c2_order_two_exact),
+    TaskSpec("order-2 matrix covariance vs posterior draws", "monte-carlo",
+             _c2_order_two_draws, quick={"draws": 20_000}, full={"draws": 100_000}),
     TaskSpec("covariance under non-Gaussian noise", "quadrature", _c2_quadrature,
              quick={"top": 3, "n_points": 5, "sigmas": (0.5,)},
              full={"top": 4, "n_points": 9, "sigmas": (0.3, 1.0)}, shares="noise-table"),

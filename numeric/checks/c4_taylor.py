@@ -6,7 +6,12 @@ Checks, by method:
   exponent); its trace form ``d sigma^2 + sigma^4 tr J(p)`` in d = 2, 3; the order-n
   heuristic ``W*_n / heuristic_weight(n) - 1 = O(sigma^2)``; under non-Gaussian noise
   ``W* -> sigma^2 / I_q``;
+  matrix weights (orders 1 and 2, d = 2, 3): ``pinv(Sigma_n) -
+  optimal_weight_matrix_series(d, n)`` shrinks like ``sigma^(2n+6)`` (fitted exponent, exact
+  ``Sigma_n`` from the posterior cubature);
 * monte-carlo -- ``tr E[W*] = d sigma^2 + sigma^4 tr J(p)`` over joint draws, d = 1..3;
+  order 2: the ``sigma^6`` coefficient of the series has mean 0 under ``p_sigma``
+  (``E[W*_2] = sigma^4 Pi/2 + O(sigma^8)``), d = 2, 3;
 * exact -- derive's ``weight_excess`` ``W* - sigma^2`` against the exact ``W*``: >= 0 on
   log-concave data, < 0 between separated modes.
 """
@@ -17,12 +22,13 @@ import numpy as np
 import sympy as sp
 
 import derive
-from numeric.checks._derived import derived, in_sigma_and_one
+from numeric.checks._derived import derived, evaluate_tensor_formula, in_sigma_and_one
 from numeric.checks._records import Check, TaskSpec, relative_error
 from numeric.checks._shared import EXACT_TOL, NOISES, ONE_D, expected_weight, points, two_mode_2d
 from numeric.examples import example
 from numeric.expectations import fisher_information, gauss_hermite_expectation
 from numeric.formula import evaluate
+from numeric.matrix_targets import target_covariance
 from numeric.mixture import GaussianMixture
 from numeric.moments import conditional_covariance, optimal_weight
 from numeric.montecarlo import concatenate, mean_estimate, z_test
@@ -33,7 +39,8 @@ __all__ = ["CONSUMES", "ID", "TASKS", "TITLE"]
 ID = "C4"
 TITLE = "Heuristic = first-order Taylor term of E[W*]"
 CONSUMES = ("expected_weight_expansion", "expected_trace_expansion", "heuristic_weight",
-            "taylor_expansion", "weight_excess", "fisher_information_of_noise")
+            "taylor_expansion", "weight_excess", "fisher_information_of_noise",
+            "optimal_weight_matrix_series")
 
 #: The mixtures of the trace-form rate check, by name.
 _TRACE_MIXTURES = {"two-mode-2d": two_mode_2d, "two-mode-3d": lambda: example("two-mode-3d")}
@@ -197,6 +204,66 @@ def _c4_series_rate(orders: tuple[int, ...]):
     return run
 
 
+def _matrix_series_sum(dim: int, order: int, gm, x: np.ndarray, sigma: float) -> np.ndarray:
+    series = derived("optimal_weight_matrix_series")(dim, order)
+    return sum(sigma**power * evaluate_tensor_formula(coefficient, gm, x, sigma)
+               for power, coefficient in series.items())
+
+
+def _c4_matrix_series_rate(orders: tuple[int, ...]):
+    def run(rng, alpha) -> Check:
+        # the remainder is O(sigma^(2n+6)); small sigma keeps the next term from bending the
+        # fitted exponent, and its size (relative 1e-12 at 0.01) stays far above rounding
+        sigmas = np.geomspace(0.01, 0.04, 4)
+        errors, slopes = [], []
+        for gm in (two_mode_2d(), example("two-mode-3d")):
+            x = gm.sample(4, rng)
+            for n in orders:
+                residual = []
+                for s in sigmas:
+                    _, cov = target_covariance(gm, x, s, n)
+                    exact = np.linalg.pinv(cov, rcond=1e-10, hermitian=True)
+                    residual.append(float(np.sum(np.abs(
+                        exact - _matrix_series_sum(gm.dim, n, gm, x, s)))))
+                slope = np.polyfit(np.log(sigmas), np.log(residual), 1)[0]
+                slopes.append(slope)
+                errors.append(abs(slope - (2 * n + 6)))
+        err = max(errors)
+        return Check("matrix weights: pinv(Sigma_n) - optimal_weight_matrix_series(d, n) "
+                     "shrinks like sigma^(2n+6), n = " + ", ".join(map(str, orders))
+                     + "; d = 2, 3", "rate", err, 0.5, err <= 0.5,
+                     "fitted exponents " + ", ".join(f"{v:.2f}" for v in slopes)
+                     + " (exact Sigma_n by posterior cubature at sigma = 0.01 .. 0.04)")
+    return run
+
+
+def _c4_order_two_mean(draws: int):
+    count = draws
+
+    def run(rng, alpha) -> Check:
+        estimates = []
+        for gm in (two_mode_2d(), example("two-mode-3d")):
+            series = derived("optimal_weight_matrix_series")(gm.dim, 2)
+            directions = []
+            for _ in range(3):
+                a = rng.standard_normal((gm.dim, gm.dim))
+                directions.append((a + a.T).ravel())
+            for sigma in (0.3, 1.0):
+                x = gm.noised(sigma).sample(count, rng)
+                coefficient = evaluate_tensor_formula(series[6], gm, x, sigma)
+                rows = np.stack([np.einsum("i,nij,j->n", v, coefficient, v)
+                                 for v in directions], axis=-1)
+                estimates.append(mean_estimate(rows))
+        test = z_test(concatenate(estimates), 0.0, alpha)
+        return Check.from_z_test(
+            "order 2, d = 2, 3: the sigma^6 coefficient of W*_2 has mean 0 under p_sigma "
+            "(E[W*_2] = sigma^4 Pi/2 + O(sigma^8))", test,
+            f"{test.n_tests} z-tests of S^T B S / -4 over {count} draws of X~ ~ p_sigma "
+            f"(sample errors; the ratios have Gaussian tails), random symmetric S, "
+            f"family-wise rate {alpha:.2g}")
+    return run
+
+
 def _c4_noise_limit():
     sigmas = np.geomspace(0.01, 0.04, 3)
     points = np.array([-2.0, 1.5])  # the modes of two-mode-1d
@@ -233,4 +300,8 @@ TASKS: tuple[TaskSpec, ...] = (
     TaskSpec("order-n heuristic", "rate", _c4_heuristic_orders,
              quick={"top": 3}, full={"top": 5}),
     TaskSpec("non-Gaussian small-sigma limit", "rate", _c4_noise_limit),
+    TaskSpec("matrix weight series", "rate", _c4_matrix_series_rate,
+             quick={"orders": (2,)}, full={"orders": (1, 2)}),
+    TaskSpec("order-2 expected weight by Monte Carlo", "monte-carlo", _c4_order_two_mean,
+             quick={"draws": 20_000}, full={"draws": 100_000}),
 )

@@ -25,7 +25,7 @@ def test_every_claim_has_a_computed_status_and_no_step_fails() -> None:
     by_id = {c.id: c for c in claims}
     # computed from the chains' expressions (tests/derive/test_generality.py)
     assert by_id["C1"].instances == "any n for d = 1..3"
-    assert by_id["C2"].instances == "n = 1 for any d; any n for d = 1"
+    assert by_id["C2"].instances == "n = 1, 2 for any d; any n for d = 1"
     assert by_id["C4"].instances == "n = 1 for d = 1..3"
     assert {c.id for c in claims if c.status == "proved"} == {"C3", "C5", "C6", "C7"}
 

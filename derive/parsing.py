@@ -111,8 +111,10 @@ def parse_expression(
         raise _refuse(text, f"longer than {MAX_LENGTH} characters", "shorten it", argument)
     if not text.strip():
         raise _refuse(text, "empty formula", "write a formula, e.g. 1/sigma**2 + h", argument)
+    # line breaks and indentation are layout (a long formula pasted over several lines)
+    source = " ".join(text.split())
     try:
-        tokens = list(tokenize.generate_tokens(io.StringIO(text).readline))
+        tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
     except (tokenize.TokenError, IndentationError, SyntaxError) as exc:
         raise _refuse(text, f"could not parse ({exc.args[0]})", "check the brackets",
                       argument) from None
@@ -141,7 +143,7 @@ def parse_expression(
     transformations = (*standard_transformations, convert_xor)
     global_dict = {"__builtins__": {}, **_PARSER_NAMES, **allowed}
     try:
-        code = stringify_expr(text, dict(allowed), dict(global_dict), transformations)
+        code = stringify_expr(source, dict(allowed), dict(global_dict), transformations)
         tree = ast.parse(code, mode="eval")
     except (SyntaxError, TypeError, ValueError, RecursionError, MemoryError) as exc:
         raise _refuse(text, f"could not parse ({type(exc).__name__}: {exc})",
@@ -149,7 +151,7 @@ def parse_expression(
     _check_budgets(tree, text, argument)
     try:
         expr = parse_expr(
-            text,
+            source,
             local_dict=dict(allowed),
             global_dict=global_dict,
             transformations=transformations,

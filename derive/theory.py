@@ -9,6 +9,7 @@ import sympy as sp
 
 import derive.noise as noise
 import derive.parsing as parsing
+from derive._claims._order_two import index_notation_entry, symbolic_weight_series
 from derive._claims.c1_mean import conditional_mean, gaussian_target
 from derive._claims.c2_covariance import conditional_covariance, curvature_in_ratios
 from derive._claims.c3_optimal import optimal_weight
@@ -24,6 +25,18 @@ def _latex(expr: sp.Expr) -> str:
     # Symbols named like "J(p_\\sigma)" are printed as named, not split into sub/superscripts.
     names = {v: v.name for v in expr.free_symbols if "(" in v.name}
     return sp.latex(expr, symbol_names=names)
+
+
+def _matrix_algebra(expr: sp.Basic) -> sp.Expr:
+    """A matrix expression as a polynomial in non-commuting symbols (for printing only)."""
+    if isinstance(expr, sp.MatrixSymbol):
+        return sp.Symbol("\\Pi" if expr.name == "Pi" else expr.name, commutative=False)
+    kinds = {sp.MatAdd: sp.Add, sp.MatMul: sp.Mul}
+    if type(expr) in kinds:
+        return kinds[type(expr)](*map(_matrix_algebra, expr.args))
+    if isinstance(expr, sp.MatPow):
+        return sp.Pow(_matrix_algebra(expr.args[0]), expr.args[1])
+    return expr
 
 
 def _tex(expr: sp.Expr) -> str:
@@ -100,7 +113,13 @@ def _claims(max_order: int) -> list[str]:
         + " $= 1/\\sigma^2 + h = \\mathrm{Var}[X \\mid \\tilde x]/\\sigma^4$, and for order "
         f"{n2}: $\\Sigma_{{{n2}}} = " + _rhs(conditional_covariance(n2)) + " (the general "
         "order from the Hermite linearisation of $He_n^2$). Any noise, $n = 1$: $\\Sigma_1 = "
-        "\\mathrm{Cov}[\\psi(E) \\mid \\tilde x]/\\sigma^2$.",
+        "\\mathrm{Cov}[\\psi(E) \\mid \\tilde x]/\\sigma^2$. Order 2 in any dimension "
+        "$d$ ($T_2 = (E E^T - I)/\\sigma^2$, $\\Sigma_2$ a $d^2 \\times d^2$ matrix on "
+        "row-major $\\mathrm{vec}\\,T_2$, $m_2$ and $m_4$ the ratio tensors "
+        "$\\nabla^k p_\\sigma / p_\\sigma$): $\\Sigma_{2,(ij)(kl)} = "
+        + _rhs(index_notation_entry()) + " (the Hermite product in index notation for a "
+        "symbolic $d$; for $d = 2, 3$ also from C1's moments). $\\Sigma_2$ is singular "
+        "($T_2$ is symmetric), so $W^*_2$ is its pseudo-inverse.",
         "",
         "**C3 - the optimal weighting is the inverse conditional covariance.** For a "
         "correctly specified model with Jacobian $J_\\theta$, the weighted M-estimator's "
@@ -116,7 +135,16 @@ def _claims(max_order: int) -> list[str]:
         + _rhs(heuristic_weight(n2)) + f" for $n = {n2}$ ($\\sigma^{{2n}}/n!$ in general). "
         "Log-concave data: $W^* \\ge \\sigma^2$ everywhere (the heuristic is a lower bound); "
         "multimodal data: $W^* < \\sigma^2$ between the modes. Symmetric non-Gaussian noise: "
-        "$W^*_1 \\to \\sigma^2 / I_q$ as $\\sigma \\to 0$.",
+        "$W^*_1 \\to \\sigma^2 / I_q$ as $\\sigma \\to 0$. Order 2 in any $d$: with "
+        "$\\sigma^4 \\Sigma_2 = 2\\Pi + \\sigma^2 B + \\sigma^4 C$ ($\\Pi$ the projector "
+        "on symmetric matrices, $B_{(ij)(kl)} = \\delta_{ik} m_{2,jl} + \\delta_{il} "
+        "m_{2,jk} + \\delta_{jk} m_{2,il} + \\delta_{jl} m_{2,ik}$, $C_{(ij)(kl)} = "
+        "m_{4,ijkl} - m_{2,ij} m_{2,kl}$), $W^*_2 = \\sigma^4 \\left("
+        + sp.latex(sp.collect(sp.expand(_matrix_algebra(symbolic_weight_series(
+            sp.Symbol("d"), sigma**2))), sigma), order="rev-lex") + "\\right) "
+        "+ O(\\sigma^{10})$; $\\mathbb{E}[B] = 0$ (integration by parts, "
+        "$\\mathbb{E}[\\nabla^2 p_\\sigma / p_\\sigma] = 0$), so $\\mathbb{E}[W^*_2] = "
+        "\\sigma^4 \\Pi/2 + O(\\sigma^8)$: no $\\sigma^6$ term.",
         "",
         "*Conditions of C4's remainder.* With $t = \\sigma^2$, the exact identity "
         "$W^* = \\sigma^2 \\sum_{k<4} (-\\sigma^2 h_\\sigma)^k + \\sigma^2 (\\sigma^2 "

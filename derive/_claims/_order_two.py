@@ -133,15 +133,26 @@ def _moment_route(dim: int) -> tuple[sp.ImmutableMatrix, tuple[Step, ...]]:
 
 
 @cache
+def _index_notation() -> tuple[tuple[sp.Symbol, ...], sp.IndexedBase, sp.IndexedBase]:
+    """The indices ``i, j, k, l`` and the ratio tensors ``m2``, ``m4`` of symbolic ``d``."""
+    return (sp.symbols("i j k l", integer=True, nonnegative=True),
+            sp.IndexedBase("m2", real=True), sp.IndexedBase("m4", real=True))
+
+
+def index_notation_entry() -> sp.Expr:
+    """``Sigma_2[(ij),(kl)]`` in index notation, the closed form the Hermite route confirms."""
+    (i, j, k, l), m2, m4 = _index_notation()
+    return _entry(sp.KroneckerDelta, m2, m4, i, j, k, l)
+
+
 def _hermite_route() -> tuple[Step, ...]:
     """``Sigma_2`` for a symbolic dimension ``d`` in index notation (the Hermite route)."""
     d = sp.Symbol("d", integer=True, positive=True)
-    i, j, k, l = sp.symbols("i j k l", integer=True, nonnegative=True)
+    (i, j, k, l), m2, m4 = _index_notation()
     c = sp.Symbol("c", integer=True, nonnegative=True)
     indices = (i, j, k, l)
     in_range = sp.Q.le(i, d - 1) & sp.Q.le(j, d - 1) & sp.Q.le(k, d - 1) & sp.Q.le(l, d - 1)
     xt, xs, noise = (sp.IndexedBase(name, real=True) for name in ("xt", "x", "E"))
-    m2, m4 = sp.IndexedBase("m2", real=True), sp.IndexedBase("m4", real=True)
     delta = sp.KroneckerDelta
     log_kernel = (-sp.Sum((xt[c] - xs[c]) ** 2, (c, 0, d - 1)) / (2 * sigma**2)
                   - d * sp.log(2 * sp.pi * sigma**2) / 2)
@@ -190,7 +201,7 @@ def _hermite_route() -> tuple[Step, ...]:
     second = product_form.replace(H4, lambda *ix: sigma**4 * m4[ix]).replace(
         H2, lambda a, b: sigma**2 * m2[a, b])
     covariance = sp.expand(second - m2[i, j] * m2[k, l])
-    closed = _entry(delta, m2, m4, i, j, k, l)
+    closed = index_notation_entry()
     p, q = sp.symbols("p q", integer=True, nonnegative=True)
     split = {i: sp.floor(p / d), j: sp.Mod(p, d), k: sp.floor(q / d), l: sp.Mod(q, d)}
     tag = {"n": 2}
@@ -339,12 +350,20 @@ def weight_series_steps(dim: int, order: int = 2) -> tuple[Step, ...]:
 
 
 @cache
+def symbolic_weight_series(d: sp.Expr, eps: sp.Expr) -> sp.MatrixExpr:
+    """``W*_2 / sigma^4 = Pi/2 - eps B/4 + eps^2 (B^2/8 - C/4)``, ``eps = sigma^2``, in the
+    matrix symbols ``Pi, B, C`` of size ``d^2`` (the candidate :func:`symbolic_weight_steps`
+    confirms is the inverse of ``2 Pi + eps B + eps^2 C`` on the range of ``Pi`` to
+    ``O(eps^3)``)."""
+    P, B, C = (sp.MatrixSymbol(name, d**2, d**2) for name in ("Pi", "B", "C"))
+    return P / 2 - eps * B / 4 + eps**2 * (B * B / 8 - C / 4)
+
+
 def symbolic_weight_steps() -> tuple[Step, ...]:
     """Order 2, symbolic ``d``: the series in the algebra of ``Pi, B, C`` (size ``d^2``), and
     ``E[B] = 0`` under ``p_sigma`` (no ``sigma^6`` term in ``E[W*_2]``)."""
     d = sp.Symbol("d", integer=True, positive=True)
-    i, j, k, l = sp.symbols("i j k l", integer=True, nonnegative=True)
-    m2, m4 = sp.IndexedBase("m2", real=True), sp.IndexedBase("m4", real=True)
+    (i, j, k, l), m2, m4 = _index_notation()
     delta = sp.KroneckerDelta
     b_entry = (delta(i, k) * m2[j, l] + delta(i, l) * m2[j, k] + delta(j, k) * m2[i, l]
                + delta(j, l) * m2[i, k])
@@ -362,14 +381,13 @@ def symbolic_weight_steps() -> tuple[Step, ...]:
     big = d**2
     P, B, C = (sp.MatrixSymbol(name, big, big) for name in ("Pi", "B", "C"))
     eps = sp.Symbol("epsilon", positive=True)
-    expanded = sp.expand((2 * P + eps * B + eps**2 * C)
-                         * (P / 2 - eps * B / 4 + eps**2 * (B * B / 8 - C / 4)))
+    candidate = symbolic_weight_series(d, eps)
+    expanded = sp.expand((2 * P + eps * B + eps**2 * C) * candidate)
     words = _reduce_words(expanded, P, (B, C))
     truncated = sp.MatAdd(*(eps**r * sp.expand(value).coeff(eps, r) * sp.MatMul(*word)
                             for word, value in words.items() for r in range(3)
                             if sp.expand(value).coeff(eps, r) != 0))
-    shown = sp.Eq((2 * P + eps * B + eps**2 * C) * (P / 2 - eps * B / 4
-                                                     + eps**2 * (B * B / 8 - C / 4)),
+    shown = sp.Eq((2 * P + eps * B + eps**2 * C) * candidate,
                   P + eps**3 * sp.MatrixSymbol("R", big, big), evaluate=False)
     mean_b = b_entry.subs({m2[j, l]: 0, m2[j, k]: 0, m2[i, l]: 0, m2[i, k]: 0})
     tag = {"n": 2}

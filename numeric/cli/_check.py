@@ -17,7 +17,7 @@ def add_parser(sub: Any) -> None:
     """Register ``dsmw check`` on the subparsers ``sub``."""
     check = sub.add_parser(
         "check", help="verify your own formula for the mean, covariance or weight",
-        description="Check a formula (SymPy syntax, d = 1) for the conditional mean, "
+        description="Check a formula (SymPy syntax; d = 1 unless --dim) for the conditional mean, "
         "conditional covariance or optimal weight of the order-N DSM target: first "
         "symbolically against the derivation, then numerically on simple and random "
         "Gaussian mixtures, reporting the smallest counterexample. Vocabulary: sigma, "
@@ -35,6 +35,12 @@ def add_parser(sub: Any) -> None:
     check.add_argument("--order", type=int, default=None,
                        help="order n of the target (default 1; at most 12 for gaussian noise, "
                        "4 for logistic and student_t)")
+    check.add_argument("--dim", type=int, default=None,
+                       help="dimension: 1 (default) or 2, 3 for the matrix targets of orders 1 "
+                       "and 2; then EXPR is one entry in index notation with indices i, j "
+                       "(order 1) or i, j, k, l (order 2) and delta(a, b), m1(a), m2(a, b), "
+                       "m3(a, b, c), m4(a, b, c, d), s(a), H(a, b), e.g. "
+                       "'delta(i, j)/sigma**2 + H(i, j)'")
     check.add_argument("--noise", default=None,
                        help="gaussian (default), logistic or student_t:NU (0.5 <= NU <= 1000)")
     check.add_argument("--seed", type=int, default=None, help="seed of the random cases")
@@ -53,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
     progress = progress_printer(progress_enabled(args), lambda label: label, delay=1.0,
                                 command="dsmw check")
     # the defaults (covariance, order 1, gaussian noise, seed 0) are check_formula's own
-    given = {name: getattr(args, name) for name in ("quantity", "order", "noise", "seed")
+    given = {name: getattr(args, name) for name in ("quantity", "order", "noise", "seed", "dim")
              if getattr(args, name) is not None}
     with time_budget(CHECK_SECONDS, "the check", name="EXPR", value=args.expression,
                      fix="simplify the formula or lower --order"):

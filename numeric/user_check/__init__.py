@@ -23,6 +23,7 @@ from numeric.user_check._formula import (
     check_order_budget,
     format_verdict,
 )
+from numeric.user_check._matrix import DIMENSIONS, check_matrix_formula, index_vocabulary
 from numeric.user_check._weight import (
     NUMERIC_TOLERANCE,
     WeightCheck,
@@ -32,6 +33,7 @@ from numeric.user_check._weight import (
 
 __all__ = [
     "CHECK_TOLERANCE",
+    "DIMENSIONS",
     "MAX_NU",
     "MAX_ORDER",
     "MAX_QUADRATURE_ORDER",
@@ -43,9 +45,11 @@ __all__ = [
     "FormulaVerdict",
     "WeightCheck",
     "check_formula",
+    "check_matrix_formula",
     "check_noise",
     "check_order_budget",
     "check_weight",
     "format_verdict",
     "format_weight_check",
+    "index_vocabulary",
 ]

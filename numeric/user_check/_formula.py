@@ -93,6 +93,7 @@ class FormulaVerdict:
     tolerance: float
     counterexample: dict[str, Any] | None = field(default=None)
     holds_as: tuple[str, ...] = field(default=())
+    dim: int = 1
 
     @property
     def holds(self) -> bool:
@@ -111,6 +112,7 @@ class FormulaVerdict:
 
     def to_dict(self) -> dict[str, Any]:
         return {"expression": self.expression, "quantity": self.quantity, "order": self.order,
+                "dim": self.dim,
                 "status": self.status,
                 "noise": self.noise, "parsed": self.parsed, "derived": self.derived,
                 "symbolic": self.symbolic,
@@ -233,8 +235,8 @@ Progress = Callable[[int, int, str], None]
 
 def check_formula(expression: str, quantity: str = "covariance", order: int = 1,
                   noise: str = "gaussian", seed: int = 0, random_cases: int | None = None,
-                  progress: Progress | None = None, alternatives: bool = True
-                  ) -> FormulaVerdict:
+                  progress: Progress | None = None, alternatives: bool = True,
+                  dim: int = 1) -> FormulaVerdict:
     """Check a user's formula for ``quantity`` (``mean``, ``covariance`` or ``weight``)
     of the order-``order`` target, symbolically and numerically.
 
@@ -251,11 +253,38 @@ def check_formula(expression: str, quantity: str = "covariance", order: int = 1,
     (False, 'disproved', 0.5)
     >>> check_formula("sigma**2/(1 + sigma**2*h)").holds_as
     ('weight',)
+
+    ``dim = 2, 3``: the formula is one entry in index notation
+    (:func:`numeric.user_check.check_matrix_formula`), orders 1 and 2, Gaussian noise.
     """
     if quantity not in QUANTITIES:
         raise InvalidArgumentError("quantity", quantity, "unknown quantity",
                                    f"choose one of {', '.join(QUANTITIES)}")
     check_noise(noise)
+    if isinstance(dim, bool) or not isinstance(dim, int):
+        raise InvalidArgumentError("dim", dim, "not an integer", "pass 1, 2 or 3")
+    if dim != 1:
+        from numeric.user_check._matrix import check_matrix_formula
+
+        if noise != "gaussian":
+            raise InvalidArgumentError("noise", noise, "matrix formulas (dim > 1) are "
+                                       "derived for Gaussian noise", "use --noise gaussian")
+        check_order(order)
+        verdict = check_matrix_formula(expression, quantity, int(order), dim, seed,
+                                       20 if random_cases is None else random_cases, progress)
+        if verdict.holds or not alternatives:
+            return verdict
+        holds_as = []
+        for other in QUANTITIES:
+            if other == quantity:
+                continue
+            try:
+                if check_formula(expression, other, order, noise, seed, random_cases,
+                                 alternatives=False, dim=dim).holds:
+                    holds_as.append(other)
+            except InvalidArgumentError:  # e.g. an entry with too many indices for it
+                continue
+        return replace(verdict, holds_as=tuple(holds_as))
     n = check_order_budget(order, noise)
     seed = check_seed(seed, name="seed")
     parsed = derive.parse_expression(expression, _vocabulary(),
@@ -313,11 +342,15 @@ def _value(function: Callable, sigma: float, ratios: list[float]) -> complex:
 
 def format_verdict(verdict: FormulaVerdict) -> str:
     """Human-readable report of a :class:`FormulaVerdict`."""
+    where = "" if verdict.dim == 1 else f", d = {verdict.dim} (one entry in index notation)"
     lines = [f"formula   {verdict.parsed}",
              f"quantity  {verdict.quantity} of the order-{verdict.order} target, "
-             f"{verdict.noise} noise"]
+             f"{verdict.noise} noise{where}"]
     if verdict.derived is not None:
-        lines.append(f"derived   {verdict.derived}")
+        shown = verdict.derived
+        if len(shown) > 400:  # a d^2 x d^2 matrix: the full text is in --json
+            shown = shown[:300] + " ... (the whole matrix is in --json)"
+        lines.append(f"derived   {shown}")
     symbolic = verdict.symbolic
     if verdict.failures and not symbolic.startswith(("proved", "disproved")):
         symbolic += "; disproved by the numeric counterexample below"
@@ -327,10 +360,15 @@ def format_verdict(verdict: FormulaVerdict) -> str:
     if verdict.counterexample is not None:
         c = verdict.counterexample
         gm = c["mixture"]
+        entry = ", ".join(f"{a} = {v}" for a, v in zip("ijkl", c.get("entry", ()),
+                                                       strict=False))
         lines += ["smallest counterexample:",
                   f"  mixture  weights {gm['weights']}, means {gm['means']}, "
                   f"covariances {gm['covariances']}",
-                  f"  x~ = {c['x_tilde']:.6g}, sigma = {c['sigma']:.6g}",
+                  "  x~ = " + (f"{c['x_tilde']:.6g}" if verdict.dim == 1 else
+                               "(" + ", ".join(f"{v:.6g}" for v in c["x_tilde"]) + ")")
+                  + f", sigma = {c['sigma']:.6g}"
+                  + (f", entry {entry}" if entry else ""),
                   f"  expected {c['expected']:.12g}, got {c['got']}"]
     if verdict.holds_as:
         other = " and ".join(verdict.holds_as)

@@ -213,6 +213,10 @@ class Claim:
     assumptions: tuple[str, ...] = ()
     numeric: tuple[str, ...] = ()
     results: dict[str, sp.Basic] = field(default_factory=dict, compare=False)
+    #: the parts of the statement, as values of ``parameters`` (``"any"`` where the part
+    #: is general), e.g. ``((1, "any"), ("any", 1))`` for "n = 1 in any d, and any n in
+    #: d = 1"; empty: one part, general in every parameter
+    scope: tuple[tuple[int | str, ...], ...] = ()
 
     def __reduce__(self) -> tuple:
         fields = {name: getattr(self, name) for name in self.__dataclass_fields__}
@@ -237,6 +241,7 @@ class Claim:
                 "statement_srepr": sp.srepr(self.statement), "status": self.status,
                 "instances": self.instances, "parameters": list(self.parameters),
                 "assumptions": list(self.assumptions), "numeric": list(self.numeric),
+                "scope": [list(part) for part in self.scope],
                 "chain": [i for i, s in enumerate(self.steps) if s.carries],
                 "steps": [step_record(s, self.parameters) for s in self.steps]}
 
@@ -265,13 +270,24 @@ class Claim:
             coverage[name] = (ANY,) if ANY in values else tuple(sorted(values, key=str))
         return coverage
 
+    def _covered(self, part: tuple[int | str, ...]) -> bool:
+        """Whether a confirmed step of the chain is at least as general as ``part``."""
+        return any(all(value == ANY or value == wanted for value, wanted in zip(
+            combo, part, strict=True)) for combo in self.combinations())
+
     @property
     def instances(self) -> str:
-        """Which instances were proved, e.g. ``"n = 1..8 for d = 1; n = 1 for any d"``;
-        empty when the claim is proved in full generality (or not proved at all)."""
+        """Which instances were proved, e.g. ``"n = 1..8 for d = 1; n = 1 for any d"``
+        (for a claim proved in every part of its :attr:`scope`, those parts); empty when
+        the claim is proved in full generality (or not proved at all)."""
+        if self.status == "proved" and self.scope:
+            return self._describe(set(self.scope))
         if self.status != "proved for instances":
             return ""
-        combos = self.combinations()
+        return self._describe(set(self.combinations()))
+
+    def _describe(self, combos: set[tuple[int | str, ...]]) -> str:
+        """``"n = 1..8 for d = 1; n = 1 for any d"`` for the parameter values ``combos``."""
         if len(self.parameters) != 2:
             return "; ".join(f"{name} any" if values == (ANY,)
                              else f"{name} = {_format_values(values)}"
@@ -311,6 +327,9 @@ class Claim:
         combos = self.combinations()
         if not combos:
             return "checked numerically only"
+        if self.scope:
+            return ("proved" if all(self._covered(part) for part in self.scope)
+                    else "proved for instances")
         if any(all(value == ANY for value in combo) for combo in combos):
             return "proved"
         return "proved for instances"

@@ -74,7 +74,8 @@ def render_claim(claim: Claim) -> str:
                  "computations.")
     lines.append("")
     lines.append("*proved*: every identity confirmed and the steps that carry the statement "
-                 "(the chain) confirmed in its generality; *proved for instances*: the chain "
+                 "(the chain) confirmed in its generality (for a statement with parts, "
+                 "listed in brackets, every part); *proved for instances*: the chain "
                  "confirmed for the listed values only; *checked numerically only*: some "
                  "identity was not decided by SymPy. A step's generality is computed from its "
                  "expression (*any n* only where an integer symbol for n occurs in it); a "

@@ -10,6 +10,7 @@ import sympy as sp
 import derive.noise as noise
 import derive.parsing as parsing
 from derive._claims._order_two import index_notation_entry, symbolic_weight_series
+from derive._claims._trace_any_dimension import expected_trace_any_dimension
 from derive._claims.c1_mean import conditional_mean, gaussian_target
 from derive._claims.c2_covariance import conditional_covariance, curvature_in_ratios
 from derive._claims.c3_optimal import optimal_weight
@@ -131,7 +132,11 @@ def _claims(max_order: int) -> list[str]:
         "**C4 - the heuristic is the first-order Taylor term.** Gaussian noise: "
         "$W^* = " + _rhs(series) + " $+ O(\\sigma^8)$ pointwise, and "
         "$\\mathbb{E}[W^*] = " + _rhs(expected) + " $+ O(\\sigma^8)$ ($J$ = $J(p)$; the "
-        "$\\sigma^6$ coefficient vanishes). The order-$n$ heuristic is $W^*_n = "
+        "$\\sigma^6$ coefficient vanishes); in any dimension $d$, $\\operatorname{tr}"
+        "\\mathbb{E}[W^*] = " + _rhs(expected_trace_any_dimension()[0].subs(
+            sp.Symbol("trJ", positive=True), sp.Symbol(r"\operatorname{tr} J(p)")))
+        + " $+ O(\\sigma^8)$ (derived with a $d \\times d$ matrix symbol for $H_\\sigma$). "
+        "The order-$n$ heuristic is $W^*_n = "
         + _rhs(heuristic_weight(n2)) + f" for $n = {n2}$ ($\\sigma^{{2n}}/n!$ in general). "
         "Log-concave data: $W^* \\ge \\sigma^2$ everywhere (the heuristic is a lower bound); "
         "multimodal data: $W^* < \\sigma^2$ between the modes. Symmetric non-Gaussian noise: "
@@ -282,7 +287,9 @@ def _glossary() -> list[str]:
         "weightings across parameterisations) |",
         "| status | PASS if every check of the claim passed, FAIL otherwise |",
         "| proof (derive) | the proof status computed from the claim's derivation steps: "
-        "*proved* (every identity confirmed by SymPy in the generality of the statement), "
+        "*proved* (every identity confirmed by SymPy in the generality of the statement; a "
+        "statement with parts, such as C2's *n = 1 in any d* and *any n in d = 1*, lists its "
+        "parts in brackets, each carried by a confirmed step at least that general), "
         "*proved for instances* (the values are listed in brackets after the title, e.g. "
         "`[n = 1..8 for d = 1; n = 1 for any d]`), *checked numerically only* (some identity "
         "SymPy could not decide) or *refuted* (a step shown false: the run fails); `-` for "

@@ -16,7 +16,7 @@ import sympy as sp
 from derive._cache import disk_cached
 from derive._errors import InvalidArgumentError
 from derive._validation import check_order
-from derive.claim import Claim, Step, assume, confirm, define
+from derive.claim import ANY, Claim, Step, assume, confirm, define
 from derive.hermite import hermite_e, square_linearisation
 from derive.symbols import E, h, m, ratio_symbols, sigma, x, x_tilde
 
@@ -87,6 +87,18 @@ def _gaussian_covariance(n: int) -> tuple[sp.Expr, tuple[Step, ...]]:
 
 
 @cache
+def order_n_covariance() -> tuple[sp.Symbol, sp.Symbol, sp.IndexedBase, sp.Expr]:
+    """``(n, k, m, Sigma_n)`` with ``Sigma_n = sum_k C(n,k)^2 k! sigma^(-2k) m[2n-2k] - m[n]^2``
+    for a symbolic order ``n`` (Gaussian noise, d = 1), the form :func:`_any_order_steps`
+    confirms; ``m[j]`` is the ratio ``p_sigma^(j) / p_sigma`` at every order."""
+    n = sp.Symbol("n", integer=True, positive=True)
+    k = sp.Symbol("k", integer=True, nonnegative=True)
+    ratio = sp.IndexedBase("m")
+    closed = sp.Sum(sp.binomial(n, k) ** 2 * sp.factorial(k) * sigma ** (-2 * k)
+                    * ratio[2 * n - 2 * k], (k, 0, n))
+    return n, k, ratio, closed - ratio[n] ** 2
+
+
 def _any_order_steps() -> tuple[Step, ...]:
     """Gaussian noise, d = 1, every order n at once (n symbolic).
 
@@ -94,9 +106,8 @@ def _any_order_steps() -> tuple[Step, ...]:
     named rule, and ``Sigma_n`` from it with C1 at every order. The per-n steps
     (:func:`_gaussian_covariance`) compare the result with the public formula.
     """
-    n = sp.Symbol("n", integer=True, positive=True)
+    n, k, ratio, covariance = order_n_covariance()
     j = sp.Symbol("j", integer=True, nonnegative=True)
-    k = sp.Symbol("k", integer=True, nonnegative=True)
     s_, t_ = sp.symbols("s t", real=True)
     he = sp.Function("He")  # He(j, x): the probabilists' Hermite polynomial of degree j
 
@@ -106,11 +117,9 @@ def _any_order_steps() -> tuple[Step, ...]:
     coefficient = (sp.factorial(n) ** 2 * sp.binomial(2 * n - 2 * k, n - k)
                    / (sp.factorial(2 * n - 2 * k) * sp.factorial(k)))
     linearisation = sp.binomial(n, k) ** 2 * sp.factorial(k)
-    ratio = sp.IndexedBase("m")  # m[j] = p_sigma^(j) / p_sigma, at every order j
     moment = sp.Function(r"\mathbb{E}[He_j(E) \mid \tilde{x}]")
     via_c1 = sp.solve(sp.Eq((-1) ** j * moment(j) / sigma**j, ratio[j]), moment(j))[0]
     second = sp.Sum(linearisation * via_c1.subs(j, 2 * n - 2 * k), (k, 0, n)) / sigma ** (2 * n)
-    closed = sp.Sum(linearisation * sigma ** (-2 * k) * ratio[2 * n - 2 * k], (k, 0, n))
     return (
         confirm(generating(s_) * generating(t_), generating(s_ + t_) * sp.exp(s_ * t_),
                 "generating function of He_j: exp(x s - s^2/2) exp(x t - t^2/2) = "
@@ -133,7 +142,7 @@ def _any_order_steps() -> tuple[Step, ...]:
         confirm((-1) ** j * via_c1 / sigma**j, ratio[j],
                 "any j: C1 (E[T_j | x~] = m_j) with T_j = (-1)^j He_j(E)/sigma^j gives "
                 "E[He_j(E) | x~] = (-1)^j sigma^j m_j", method="expand").at(d=1),
-        confirm(second - ratio[n] ** 2, closed - ratio[n] ** 2,
+        confirm(second - ratio[n] ** 2, covariance,
                 "any n: Sigma_n = E[T_n^2 | x~] - m_n^2 = sigma^(-2n) sum_k C(n,k)^2 k! "
                 "E[He_(2n-2k)(E) | x~] - m_n^2 = sum_k C(n,k)^2 k! sigma^(-2k) m_(2n-2k) - "
                 "m_n^2 (n symbolic)").at(d=1).carrying(),
@@ -433,6 +442,8 @@ def derive_c2(max_order: int = 4) -> Claim:
         statement=sp.Eq(sp.Symbol(r"\Sigma_n(\tilde{x})"), general),
         steps=tuple(steps),
         parameters=("n", "d"),
+        # the statement's two parts: n = 1 in any dimension, and any order in d = 1
+        scope=((1, ANY), (ANY, 1)),
         assumptions=(
             "Gaussian noise, d = 1: the order-n formula for symbolic n, from the generating "
             "function of He_j and coefficient extraction (a named rule, not established by "

@@ -15,6 +15,10 @@ derivative (so the integral of it vanishes), finish the argument:
 Then ``J(p_sigma) = J(p) - sigma^2 E[h_0^2] + O(sigma^4)`` and the two
 ``sigma^6`` contributions cancel: ``E[W*] = sigma^2 + sigma^4 J(p) + 0 sigma^6 + O(sigma^8)``.
 For Gaussian data ``N(mu, s^2)`` everything is exact and checked without series.
+
+The statement, ``tr E[W*] = d sigma^2 + sigma^4 tr J(p) + O(sigma^8)``, is derived for
+d = 2, 3 with explicit matrices and for a symbolic ``d`` with a matrix symbol ``H``
+(:mod:`derive._claims._trace_any_dimension`): the claim's scope is n = 1 in any d.
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ from derive._claims.c2_covariance import (
 )
 from derive._claims.c3_optimal import optimal_weight
 from derive._validation import check_order, check_terms
-from derive.claim import Claim, Step, assume, confirm, confirm_sign, define
+from derive.claim import ANY, Claim, Step, assume, confirm, confirm_sign, define
 from derive.symbols import h, m, ratio_symbols, s_data, sigma, t, x
 
 __all__ = [
@@ -91,6 +95,75 @@ def heuristic_weight(order: int = 1) -> sp.Expr:
     """
     n = check_order(order)
     return sp.expand(taylor_expansion(n, 1))
+
+
+def _leading_term_any_order() -> tuple[Step, ...]:
+    """``W*_n = sigma^(2n)/n! + O(sigma^(2n+2))`` for a symbolic order ``n`` (d = 1), from
+    C2's order-n form: ``sigma^(2n) Sigma_n = n! + sigma^2 R`` with ``R`` a polynomial in
+    ``sigma``."""
+    from derive._claims.c2_covariance import order_n_covariance
+
+    n, k, ratio, covariance = order_n_covariance()
+    j = sp.Symbol("j", integer=True, nonnegative=True)
+    scaled = sp.Sum(sp.binomial(n, k) ** 2 * sp.factorial(k) * sigma ** (2 * n - 2 * k)
+                    * ratio[2 * n - 2 * k], (k, 0, n))
+    term = sp.binomial(n, j) ** 2 * sp.factorial(n - j) * sigma ** (2 * j) * ratio[2 * j]
+    first = sp.Sum(term, (j, 0, 0)).doit().subs(ratio[0], 1)  # m_0 = p/p = 1
+    rest = (sp.Sum(sp.binomial(n, j) ** 2 * sp.factorial(n - j) * sigma ** (2 * j - 2)
+                   * ratio[2 * j], (j, 1, n)) - sigma ** (2 * n - 2) * ratio[n] ** 2)
+    remainder = sp.Symbol("R", real=True)
+    positive_j = sp.Symbol("j", integer=True, positive=True)
+    tag = {"d": 1}
+    return (
+        confirm(sigma ** (2 * n) * covariance, scaled - sigma ** (2 * n) * ratio[n] ** 2,
+                "any n: sigma^(2n) Sigma_n = sum_k C(n,k)^2 k! sigma^(2n-2k) m_(2n-2k) - "
+                "sigma^(2n) m_n^2 (C2's order-n form)").at(**tag),
+        confirm(scaled.change_index(k, n - k, j), sp.Sum(term, (j, 0, n)),
+                "any n: with j = n - k, the sum is sum_j C(n,j)^2 (n-j)! sigma^(2j) m_(2j)")
+        .at(**tag),
+        confirm(sp.Sum(term, (j, 0, n)), sp.Sum(term, (j, 0, 0)) + sp.Sum(term, (j, 1, n)),
+                "any n: split off j = 0, whose term is n! m_0 = n! (m_0 = p/p = 1)").at(**tag),
+        confirm(sigma**2 * rest, sp.Sum(term, (j, 1, n)) - sigma ** (2 * n) * ratio[n] ** 2,
+                "any n: so sigma^(2n) Sigma_n = n! + sigma^2 R with R = sum_(j>=1) C(n,j)^2 "
+                "(n-j)! sigma^(2j-2) m_(2j) - sigma^(2n-2) m_n^2").at(**tag),
+        confirm_sign(sp.Min(2 * positive_j - 2, 2 * n - 2), ">= 0",
+                     "any n: every power of sigma in R (2j - 2 for j >= 1, and 2n - 2) is "
+                     "non-negative: R is a polynomial in sigma, bounded as sigma -> 0 where "
+                     "the m_k are bounded"),
+        confirm(sigma ** (2 * n) / (first + sigma**2 * remainder) - sigma ** (2 * n) / first,
+                -sigma ** (2 * n + 2) * remainder / (first * (first + sigma**2 * remainder)),
+                "any n: W*_n = 1/Sigma_n = sigma^(2n)/(n! + sigma^2 R) = sigma^(2n)/n! - "
+                "sigma^(2n+2) R/(n! (n! + sigma^2 R)) = sigma^(2n)/n! + O(sigma^(2n+2)): the "
+                "order-n heuristic is the leading term").at(**tag),
+    )
+
+
+def _small_sigma_limit_steps() -> tuple[Step, ...]:
+    """Any noise with a smooth positive density ``q`` (n = 1, d = 1): ``sigma^2 Sigma_1 ->
+    I_q`` as ``sigma -> 0``, so ``W*_1 -> sigma^2 / I_q`` to leading order."""
+    q, p = sp.Function("q"), sp.Function("p")
+    e, xt = sp.symbols("e x_t", real=True)
+    posterior = p(xt - sigma * e) * q(e)  # the posterior density of E at x~, unnormalised
+    first, second = sp.symbols(r"\mathbb{E}_q[\psi] \mathbb{E}_q[\psi^2]", real=True)
+    fisher = sp.Symbol("I_q", positive=True)
+    return (
+        confirm(posterior.subs(sigma, 0), p(xt) * q(e),
+                "any noise: the posterior density of E at x~, proportional to "
+                "p(x~ - sigma e) q(e), tends to p(x~) q(e) as sigma -> 0: E | x~ -> q "
+                "(p continuous and positive at x~)"),
+        assume("the limit passes under the integral (dominated convergence: psi^2 q "
+               "integrable and p bounded), so E[psi^k(E) | x~] -> E_q[psi^k], k = 1, 2",
+               sp.Eq(sp.Symbol(r"\lim_{\sigma \to 0} \mathbb{E}[\psi(E)^2 \mid \tilde x]"),
+                     second)),
+        confirm(q(e) * sp.diff(sp.log(q(e)), e), sp.diff(q(e), e),
+                "any noise: q psi = q', so E_q[psi] = int q' = 0 (q vanishes at infinity) "
+                "and E_q[psi^2] = I_q"),
+        confirm((sigma**2 / (second - first**2)).subs({first: 0, second: fisher}),
+                sigma**2 / fisher,
+                "any noise: with C2 (Sigma_1 = Cov[psi(E) | x~]/sigma^2), W*_1 = sigma^2 / "
+                "Cov[psi(E) | x~] -> sigma^2 / (E_q[psi^2] - E_q[psi]^2) = sigma^2 / I_q "
+                "(the heuristic up to the constant 1/I_q; I_q = 1 for Gaussian noise)"),
+    )
 
 
 def _by_parts_step() -> Step:
@@ -408,6 +481,9 @@ def derive_c4(max_order: int = 4, terms: int = 3) -> Claim:
                             sp.Eq(sp.Symbol(f"W^*_{n}"), series, evaluate=False)))
         steps.append(confirm(heuristic_weight(n), sigma ** (2 * n) / sp.factorial(n),
                              f"order {n}: leading term sigma^{2 * n}/{n}!").at(n=n, d=1))
+    steps.extend(_leading_term_any_order())
+    steps.extend(step.at(n=1, d=1) if step.status == "confirmed" else step
+                 for step in _small_sigma_limit_steps())
     _, expected_steps = expected_weight_expansion()
     steps.extend(step.at(n=1, d=1) if step.status == "confirmed" else step
                  for step in expected_steps)
@@ -422,6 +498,10 @@ def derive_c4(max_order: int = 4, terms: int = 3) -> Claim:
         for order in (1, 2):
             steps.extend(weight_series_steps(dim, order))
     steps.extend(symbolic_weight_steps())
+    from derive._claims._trace_any_dimension import expected_trace_any_dimension
+
+    steps.extend(step.at(n=1) if step.status == "confirmed" else step
+                 for step in expected_trace_any_dimension()[1])
     n = sp.Symbol("n", integer=True, positive=True)
     return Claim(
         id="C4",
@@ -431,19 +511,29 @@ def derive_c4(max_order: int = 4, terms: int = 3) -> Claim:
                         + sp.Order(sigma**8, (sigma, 0))),
         steps=tuple(steps),
         parameters=("n", "d"),
+        # the statement is about W*_1 in any dimension; the order-n leading terms and the
+        # order-2 series are side results with their own generality
+        scope=((1, ANY),),
         assumptions=(
             "pointwise series at fixed m_k; the expectation is taken term by term, which "
             "needs h_sigma bounded (true for Gaussian mixtures) and boundary terms of the "
             "integrations by parts to vanish (true for densities with Gaussian tails)",
             "J(p_t) and E[h_t^2] are smooth in t = sigma^2 at 0",
             "d = 1: E[W*] = sigma^2 + sigma^4 J(p) + O(sigma^8); d = 2, 3: the same steps with "
-            "matrices and traces give tr E[W*] = d sigma^2 + sigma^4 tr J(p) + O(sigma^8)",
-            f"order-n heuristic sigma^(2n)/n!: leading term for n = 1..{top} (d = 1)",
+            "matrices and traces give tr E[W*] = d sigma^2 + sigma^4 tr J(p) + O(sigma^8); "
+            "any d: the same chain with a d x d matrix symbol H, the integration by parts "
+            "summed over the coordinates and the heat-flow flux found for a generic pair of "
+            "coordinates (i, k) and summed over the pairs",
+            f"order-n heuristic sigma^(2n)/n!: leading term for n = 1..{top} (d = 1) and, "
+            "from C2's order-n form, for symbolic n (d = 1)",
             "matrix weights (d = 1, 2, 3; orders 1 and 2): W* = pinv(Sigma_n) = "
             "sigma^(2n) (S_0 + sigma^2 S_1 + sigma^4 S_2) + O(sigma^(2n+6)) where the "
             "derivative ratios are bounded; order 2: W*_2 = sigma^4 Pi/2 - sigma^6 B/4 + "
             "O(sigma^8), also in the algebra of Pi, B, C for any d, and E[W*_2] has no "
             "sigma^6 term (E[m2] = 0 by parts)",
+            "non-Gaussian noise (any smooth positive q with finite I_q, d = 1): W*_1 -> "
+            "sigma^2 / I_q as sigma -> 0 needs p continuous and positive at x~, p bounded and "
+            "psi^2 q integrable (dominated convergence); it is a leading-order statement",
             "the bound W*_1 >= sigma^2 where h <= 0 and W*_1 < sigma^2 where h > 0 is pointwise "
             "(d = 1); log-concave data gives h <= 0 everywhere",
         ),

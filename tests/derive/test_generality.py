@@ -18,6 +18,7 @@ decide_module = importlib.import_module("derive._decide")
 n = sp.Symbol("n", integer=True, positive=True)
 d = sp.Symbol("d", integer=True, positive=True)
 a = sp.Symbol("a", positive=True)
+sigma_ = sp.Symbol("sigma", positive=True)
 
 
 def _claim(*steps) -> Claim:
@@ -102,7 +103,7 @@ def test_the_proof_record_is_plain_data_that_parses_back() -> None:
         back["lhs_srepr"]) == (a + 1) ** 2
 
 
-@pytest.mark.parametrize(("cid", "expected"), [("C2", "any n for d = 1"),
+@pytest.mark.parametrize(("cid", "expected"), [("C1", "any n for d = 1..3"),
                                                ("C3", ""), ("C6", ""), ("C7", "")])
 def test_the_claims_chains_carry_their_generality(cid: str, expected: str) -> None:
     import derive
@@ -116,3 +117,50 @@ def test_the_claims_chains_carry_their_generality(cid: str, expected: str) -> No
         assert any(all(v == "any" for v in s.generality(record.parameters).values())
                    and len(s.generality(record.parameters)) == len(record.parameters)
                    for s in record.chain)
+
+
+def test_a_scope_is_proved_only_when_every_part_is_covered() -> None:
+    A = sp.MatrixSymbol("A", d, d)
+    any_d = confirm(sp.Trace(A + sp.Identity(d)), sp.Trace(A) + d, "n = 1, any d").at(
+        n=1).carrying()
+    any_n = confirm((1 + a) ** n * (1 + a), (1 + a) ** (n + 1), "any n, d = 1").at(
+        d=1).carrying()
+    parts = ((1, "any"), ("any", 1))
+
+    def scoped(*steps) -> Claim:
+        return Claim("T", "test", sp.Eq(a, a), tuple(steps), parameters=("n", "d"),
+                     scope=parts)
+    assert scoped(any_d, any_n).status == "proved"
+    assert scoped(any_d, any_n).instances == "n = 1 for any d; any n for d = 1"
+    # one part missing: instances only, and the missing part is absent from the range
+    assert scoped(any_d).status == "proved for instances"
+    assert scoped(any_d).instances == "n = 1 for any d"
+    # a concrete d where the part needs any d does not cover it
+    two = confirm(sp.Matrix([[a, 1], [0, a]]).trace(), 2 * a, "n = 1, d = 2").at(
+        n=1, d=2).carrying()
+    assert scoped(two, any_n).status == "proved for instances"
+    assert scoped(two, any_n).instances == "any n for d = 1; n = 1 for d = 2"
+    record = scoped(any_d, any_n).to_dict()
+    assert record["scope"] == [[1, "any"], ["any", 1]]
+
+
+def test_c4_any_dimension_chain_is_symbolic_in_d_and_a_wrong_step_is_refuted() -> None:
+    from derive._claims import _trace_any_dimension as any_d
+
+    result, steps = any_d.expected_trace_any_dimension()
+    chain = [s for s in steps if s.carries]
+    assert len(chain) >= 4 and all(s.status == "confirmed" for s in chain)
+    assert all(s.generality(("n", "d")).get("d") == "any" for s in chain)
+    assert all(s.witnesses > 0 for s in chain)
+    assert result == any_d.DIMENSION * sigma_**2 + sigma_**4 * sp.Symbol("trJ", positive=True)
+    H = sp.MatrixSymbol("H", any_d.DIMENSION, any_d.DIMENSION)
+    identity = sp.Identity(any_d.DIMENSION)
+    neumann = sigma_**2 * (identity - sigma_**2 * H + sigma_**4 * H**2)
+    # a sign slip in the matrix series, and the pair identity without its p l_ik^2 term
+    assert confirm((identity / sigma_**2 + H) * neumann, identity - sigma_**6 * H**3,
+                   "wrong", method="expand").status == "refuted"
+    pair, flux = any_d._pair_flux(True)
+    xi, xk = sp.symbols("x_i x_k", real=True)
+    ell = sp.Function("ell")(xi, xk)
+    assert confirm(pair - sp.exp(ell) * sp.diff(ell, xi, xk) ** 2, flux, "wrong",
+                   method="expand").status == "refuted"

@@ -82,6 +82,71 @@ def _edm_without_sigma(original: Callable) -> Callable:
     return mutated
 
 
+def _target_odd_sign(original: Callable) -> Callable:
+    """T_n with the sign of every odd order flipped (d/dx for d/dx~)."""
+    def mutated(order: int, density=None):
+        return (-1) ** order * original(order, density)
+    return mutated
+
+
+def _gaussian_target_leading_only(original: Callable) -> Callable:
+    """T_n = (-E)^n/sigma^n for Gaussian noise: He_n without its lower terms."""
+    def mutated(order: int):
+        _, step = original(order)
+        return (-derive.symbols.E) ** order / sigma**order, step
+    return mutated
+
+
+def _hermite_physicists(original: Callable) -> Callable:
+    """The physicists' H_n in place of the probabilists' He_n."""
+    def mutated(n: int):
+        return sp.hermite(n, derive.symbols.E)
+    return mutated
+
+
+def _linearisation_without_factorial(original: Callable) -> Callable:
+    """He_n^2 = sum_k C(n,k)^2 He_(2n-2k): the k! dropped."""
+    def mutated(n: int):
+        coefficients, steps = original(n)
+        return {degree: value / sp.factorial((2 * n - degree) // 2)
+                for degree, value in coefficients.items()}, steps
+    return mutated
+
+
+def _gap_unweighted(original: Callable) -> Callable:
+    """The Cauchy-Schwarz gap with B = sum w J^2 Sigma (the weight not squared)."""
+    def mutated(size: int):
+        gap, sum_of_squares, steps = original(size)
+        symbols = {str(v): v for v in gap.free_symbols}
+        w = [symbols[f"w{i}"] for i in range(1, size + 1)]
+        return gap.subs({v: sp.sqrt(v) for v in w}, simultaneous=True), sum_of_squares, steps
+    return mutated
+
+
+def _coefficients_first_correction_sign(original: Callable) -> Callable:
+    def mutated(order: int = 1, terms: int = 3):
+        coefficients = dict(original(order, terms))
+        coefficients[2 * order + 2] = -coefficients[2 * order + 2]
+        return coefficients
+    return mutated
+
+
+def _weight_in_space_without_curvature(original: Callable) -> Callable:
+    """W*_X with h = 0: the optimum of Gaussian data offered for every data."""
+    def mutated(space: str):
+        weight, steps = original(space)
+        return weight.subs(derive.symbols.h, 0), steps
+    return mutated
+
+
+def _schedule_factor_inverted(original: Callable) -> Callable:
+    """k_x0(t) inverted on every schedule (the ratio of eps to x0 the wrong way)."""
+    def mutated(space: str, name: str):
+        value = original(space, name)
+        return 1 / value if space == "x0" else value
+    return mutated
+
+
 def _heuristic(wrong: Callable[[int], sp.Expr]) -> Callable[[Callable], Callable]:
     return lambda original: (lambda order=1: wrong(order))
 
@@ -313,6 +378,26 @@ FACADE_MUTANTS: tuple[Mutant, ...] = (
            _edm_entry_without_sigma),
     Mutant("noise-logistic-scale-2", ("NOISE",), "noise_family",
            "a wrong noise definition: 'logistic' with scale 2", _logistic_at_twice_the_scale),
+    Mutant("target-odd-order-sign", ("C1",), "target",
+           "T_n with the sign of every odd order flipped", _target_odd_sign),
+    Mutant("gaussian-target-leading-term-only", ("C1",), "gaussian_target",
+           "Gaussian T_n = (-E)^n/sigma^n (He_n without its lower terms)",
+           _gaussian_target_leading_only),
+    Mutant("hermite-physicists", ("C1",), "hermite_e",
+           "the physicists' Hermite H_n for the probabilists' He_n", _hermite_physicists),
+    Mutant("linearisation-without-factorial", ("C2",), "square_linearisation",
+           "He_n^2 = sum_k C(n,k)^2 He_(2n-2k) (k! dropped)",
+           _linearisation_without_factorial),
+    Mutant("gap-weight-not-squared", ("C3",), "lagrange_gap",
+           "the Cauchy-Schwarz gap with B = sum w J^2 Sigma", _gap_unweighted),
+    Mutant("coefficients-first-correction-sign", ("C4",), "taylor_coefficients",
+           "taylor_coefficients with the sigma^(2n+2) coefficient's sign flipped",
+           _coefficients_first_correction_sign),
+    Mutant("weight-in-space-without-curvature", ("P1",), "optimal_weight_in_space",
+           "W*_X with h = 0 (the Gaussian-data optimum for every data)",
+           _weight_in_space_without_curvature),
+    Mutant("schedule-factor-x0-inverted", ("P1",), "schedule_conversion_factor",
+           "k_x0(t) = 1/k_x0 on every schedule", _schedule_factor_inverted),
 )
 
 

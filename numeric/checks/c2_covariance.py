@@ -11,13 +11,17 @@ Checks, by method:
   covariance matrix of ``T_1`` over posterior draws (d = 2, 3), and the variance of
   ``<S, T_2>`` over posterior draws (d = 2, 3, random symmetric ``S``);
 * quadrature -- ``Cov[psi(E) | x~]/sigma^2 = h - E[psi'(E) | x~]/sigma^2`` under logistic
-  and Student-t noise (the noise route against the data route).
+  and Student-t noise (the noise route against the data route);
+* exact -- the Hermite linearisation behind the order-n formula: derive's
+  ``square_linearisation(n)`` coefficients, summed with numpy's ``hermeval``, against
+  ``He_n(x)^2`` from numpy.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import sympy as sp
+from numpy.polynomial import hermite_e as herme
 
 from numeric.checks._derived import (
     derived,
@@ -53,7 +57,8 @@ __all__ = ["CONSUMES", "ID", "TASKS", "TITLE"]
 
 ID = "C2"
 TITLE = "Heteroskedastic conditional covariance"
-CONSUMES = ("conditional_covariance", "conditional_covariance_matrix", "curvature_in_ratios")
+CONSUMES = ("conditional_covariance", "conditional_covariance_matrix", "curvature_in_ratios",
+            "square_linearisation")
 
 
 def _c2_exact(top: int):
@@ -237,10 +242,35 @@ def _c2_quadrature(top: int, n_points: int, sigmas: tuple[float, ...]):
     return run
 
 
+def _c2_linearisation(top: int):
+    grid = np.linspace(-4.0, 4.0, 17)
+
+    def run(rng, alpha) -> Check:
+        errors = []
+        for n in range(1, top + 1):
+            coefficients, _ = derived("square_linearisation")(n)
+            series = np.zeros(2 * n + 1)
+            for degree, value in coefficients.items():
+                series[int(degree)] = float(value)
+            unit = np.zeros(n + 1)
+            unit[n] = 1.0
+            square = herme.hermeval(grid, unit) ** 2  # numpy's He_n, not derive's
+            errors.append(float(np.max(np.abs(herme.hermeval(grid, series) - square)
+                                       / (1 + square))))
+        err = max(errors)
+        return Check(f"He_n^2 = sum_k C(n,k)^2 k! He_(2n-2k), n <= {top}", "exact", err,
+                     EXACT_TOL, err <= EXACT_TOL,
+                     "derive's coefficients in numpy's He basis vs numpy's He_n^2 on "
+                     "[-4, 4]")
+    return run
+
+
 TASKS: tuple[TaskSpec, ...] = (
     TaskSpec("covariance vs exact", "exact", _c2_exact, quick={"top": 3}, full={"top": 5}),
     TaskSpec("heteroskedasticity", "exact", _c2_heteroskedastic),
     TaskSpec("curvature in ratios", "exact", _c2_curvature),
+    TaskSpec("Hermite linearisation", "exact", _c2_linearisation, quick={"top": 6},
+             full={"top": 10}),
     TaskSpec("covariance vs posterior draws", "monte-carlo", posterior_draws_task,
              quick={"which": "variance", "draws": 20_000},
              full={"which": "variance", "draws": 100_000}),

@@ -7,17 +7,22 @@ Checks, by method:
   ``optimal_sandwich`` ``F^-1`` and is Loewner-below the sandwich of the constant
   (heuristic) weight and of two perturbations ``W*(1 +- g/2)`` (Simpson over ``p_sigma``);
 * monte-carlo -- at ``W*`` the weighted gradient's second moment ``E[g g^T]/4`` equals
-  ``E[J^T W* J]`` (joint draws, standard errors from exact central moments).
+  ``E[J^T W* J]`` (joint draws, standard errors from exact central moments);
+* exact -- the discrete form of the inequality: derive's ``lagrange_gap(N)`` (the gap
+  ``B sum J^2/Sigma - A^2`` and its sum of squares) at random supports against the gap
+  computed in NumPy from ``A = sum w J^2``, ``B = sum w^2 J^2 Sigma``; it vanishes at
+  ``w = 1/Sigma`` and is positive elsewhere.
 """
 
 from __future__ import annotations
 
 import numpy as np
+import sympy as sp
 
 from numeric.checks._derived import derived, matrix_function
 from numeric.checks._draws import noised_with_target
 from numeric.checks._records import Check, TaskSpec, relative_error
-from numeric.checks._shared import grid_error, simpson_grid
+from numeric.checks._shared import EXACT_TOL, grid_error, simpson_grid
 from numeric.examples import example
 from numeric.formula import evaluate
 from numeric.moments import conditional_covariance, target_central_moments
@@ -27,7 +32,7 @@ __all__ = ["CONSUMES", "ID", "TASKS", "TITLE"]
 
 ID = "C3"
 TITLE = "Optimal weight = inverse covariance (smallest sandwich)"
-CONSUMES = ("optimal_weight", "sandwich_covariance", "optimal_sandwich")
+CONSUMES = ("optimal_weight", "sandwich_covariance", "optimal_sandwich", "lagrange_gap")
 
 _BASIS_CENTRES = (-2.0, 0.0, 1.5)
 
@@ -123,9 +128,44 @@ def _c3_gradient_monte_carlo(draws: int):
     return run
 
 
+def _c3_lagrange_gap(sizes: tuple[int, ...], supports: int):
+    def run(rng, alpha) -> Check:
+        errors, smallest = [], np.inf
+        for size in sizes:
+            gap, sum_of_squares, _ = derived("lagrange_gap")(size)
+            names = [f"{base}{i}" for base in ("w", "J", "Sigma") for i in range(1, size + 1)]
+            symbols = sorted(gap.free_symbols | sum_of_squares.free_symbols, key=str)
+            if sorted(map(str, symbols)) != sorted(names):
+                return Check(f"Cauchy-Schwarz gap, N = {size}", "exact", np.inf, EXACT_TOL,
+                             False, f"unexpected symbols {sorted(map(str, symbols))}")
+            by_name = {str(v): v for v in symbols}
+            ordered = [by_name[name] for name in names]
+            both = sp.lambdify(ordered, [gap, sum_of_squares], "numpy")
+            for _ in range(supports):
+                w, jac, cov = (rng.uniform(0.2, 2.0, size), rng.normal(size=size),
+                               rng.uniform(0.2, 2.0, size))
+                for optimal, weights in ((False, w), (True, 1 / cov)):
+                    a = np.sum(weights * jac**2)
+                    b = np.sum(weights**2 * jac**2 * cov)
+                    scale = b * np.sum(jac**2 / cov)
+                    reference = scale - a**2
+                    values = both(*weights, *jac, *cov)
+                    errors.extend(abs(float(v) - reference) / scale for v in values)
+                    if not optimal:  # away from w = 1/Sigma the gap is strictly positive
+                        smallest = min(smallest, min(float(v) for v in values) / scale)
+        err = max(errors)
+        return Check(f"Cauchy-Schwarz gap vs NumPy, N = {', '.join(map(str, sizes))}",
+                     "exact", err, EXACT_TOL, err <= EXACT_TOL and smallest > 0,
+                     f"{supports} random supports each, and w = 1/Sigma (gap 0); smallest "
+                     f"relative gap at a random weighting {smallest:.2e}")
+    return run
+
+
 TASKS: tuple[TaskSpec, ...] = (
     TaskSpec("sandwich by quadrature", "quadrature", _c3_sandwich_quadrature,
              quick={"orders": (1, 2)}, full={"orders": (1, 2, 3)}),
     TaskSpec("weighted gradient by Monte Carlo", "monte-carlo", _c3_gradient_monte_carlo,
              quick={"draws": 50_000}, full={"draws": 400_000}),
+    TaskSpec("Cauchy-Schwarz gap", "exact", _c3_lagrange_gap,
+             quick={"sizes": (2, 3), "supports": 5}, full={"sizes": (2, 3, 5), "supports": 20}),
 )

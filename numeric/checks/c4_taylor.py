@@ -39,7 +39,8 @@ __all__ = ["CONSUMES", "ID", "TASKS", "TITLE"]
 ID = "C4"
 TITLE = "Heuristic = first-order Taylor term of E[W*]"
 CONSUMES = ("expected_weight_expansion", "expected_trace_expansion", "heuristic_weight",
-            "taylor_expansion", "weight_excess", "fisher_information_of_noise",
+            "taylor_expansion", "taylor_coefficients", "weight_excess",
+            "fisher_information_of_noise",
             "optimal_weight_matrix_series")
 
 #: The mixtures of the trace-form rate check, by name.
@@ -187,16 +188,22 @@ def _c4_series_rate(orders: tuple[int, ...]):
         sigmas = np.geomspace(0.005, 0.02, 4)
         errors, slopes = [], []
         for n in orders:
-            series = derived("taylor_expansion")(n, _SERIES_TERMS)
-            # summed over the points: a point where one coefficient vanishes cannot
-            # flatten the fitted rate
-            residual = [float(np.sum(np.abs(optimal_weight(gm, x, s, n)
-                                            - evaluate(series, gm, x, s)))) for s in sigmas]
-            slope = np.polyfit(np.log(sigmas), np.log(residual), 1)[0]
-            slopes.append(slope)
-            errors.append(abs(slope - (2 * n + 2 * _SERIES_TERMS)))
+            expansion = derived("taylor_expansion")(n, _SERIES_TERMS)
+            # the same series rebuilt from its coefficients: both forms must have the rate
+            from_coefficients = sum(coefficient * derive.sigma**power for power, coefficient
+                                    in derived("taylor_coefficients")(n, _SERIES_TERMS).items())
+            for series in (expansion, from_coefficients):
+                # summed over the points: a point where one coefficient vanishes cannot
+                # flatten the fitted rate
+                residual = [float(np.sum(np.abs(optimal_weight(gm, x, s, n)
+                                                - evaluate(series, gm, x, s))))
+                            for s in sigmas]
+                slope = np.polyfit(np.log(sigmas), np.log(residual), 1)[0]
+                slopes.append(slope)
+                errors.append(abs(slope - (2 * n + 2 * _SERIES_TERMS)))
         err = max(errors)
-        return Check(f"W*_n - taylor_expansion(n, {_SERIES_TERMS}) shrinks like "
+        return Check(f"W*_n - taylor_expansion(n, {_SERIES_TERMS}) (and the sum of its "
+                     f"taylor_coefficients) shrinks like "
                      f"sigma^(2n+{2 * _SERIES_TERMS}), n = {', '.join(map(str, orders))}",
                      "rate", err, 0.5, err <= 0.5,
                      "fitted exponents " + ", ".join(f"{v:.2f}" for v in slopes)

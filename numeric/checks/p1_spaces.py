@@ -32,6 +32,7 @@ from numpy.typing import NDArray
 
 import derive
 from derive import spaces
+from numeric.checks._derived import derived
 from numeric.checks._p1_reference import (
     CHECK_RANGE,
     FULL_RANGE,
@@ -45,6 +46,7 @@ from numeric.checks._p1_reference import (
     native_weight,
     reference_density,
     reference_schedule,
+    reference_targets,
     rounding_scale,
     squared_errors,
     textbook_weight,
@@ -163,6 +165,73 @@ def _conversion_task(draws: int):
                      f"{n} random (alpha, sigma, alpha', sigma', sigma_data, x0, eps, eps_hat), "
                      "6 spaces, 36 ordered pairs; relative error with a floor of 10 ulp of "
                      "the terms that cancel")
+    return run
+
+
+def _optimal_in_space_task(levels: int):
+    """derive's ``optimal_weight_in_space(X) = 1/Var[X | x_t]`` against the posterior
+    variance of each space's textbook target on a two-mode mixture."""
+    def run(rng: np.random.Generator, alpha: float) -> Check:
+        gm = example("two-mode-1d")
+        x_t = np.linspace(-3.0, 3.0, 13)
+        worst = 0.0
+        names = (spaces.alpha, derive.sigma, derive.symbols.h, spaces.alpha_dot,
+                 spaces.sigma_dot, derive.symbols.sigma_data)
+        formulas = sp.lambdify(names, [derived("optimal_weight_in_space")(space)[0]
+                                       for space in spaces.SPACES], "numpy")
+        for _ in range(levels):
+            a, s = rng.uniform(0.3, 1.5), rng.uniform(0.2, 1.5)
+            da, ds, sigma_data = rng.normal(), rng.normal(), rng.uniform(0.3, 2.0)
+            # x_t = a x0 + s eps: x_t/a is x0 noised at level s/a
+            level = s / a
+            _, cov = gm.posterior_moments(x_t[:, None] / a, level)
+            variance = cov[:, 0, 0]
+            # derive's h: (log p)'' of the data noised at sigma/alpha, at x_t/alpha
+            curvature = gm.noised(level).hessian(x_t[:, None] / a)[:, 0, 0]
+            # each target is affine in x0 at fixed x_t: its coefficient, from the textbook
+            at_one = reference_targets(1.0, -a / s, a, s, da, ds, sigma_data)
+            at_zero = reference_targets(0.0, 0.0, a, s, da, ds, sigma_data)
+            values = formulas(a, s, curvature, da, ds, sigma_data)
+            for space, value in zip(spaces.SPACES, values, strict=True):
+                slope = at_one[space] - at_zero[space]
+                reference = 1.0 / (slope**2 * variance)
+                worst = max(worst, float(np.max(np.abs(np.broadcast_to(value, reference.shape)
+                                                       - reference) / reference)))
+        return Check("W*_X = 1/Var[X | x_t] in every space vs the posterior variance of "
+                     "the textbook target", "exact", worst, ZOO_TOL, worst <= ZOO_TOL,
+                     f"{levels} random (alpha, sigma, alpha', sigma', sigma_data), 13 points "
+                     "of a two-mode mixture, 6 spaces")
+    return run
+
+
+def _schedule_factor_task(schedules: tuple[str, ...]):
+    """derive's ``schedule_conversion_factor(X, name)`` (``k_X(t)`` on a named schedule)
+    against the squared coefficient of ``eps`` in each textbook target at fixed ``x_t``,
+    with the schedule's own textbook ``alpha, sigma, alpha', sigma'``."""
+    def run(rng: np.random.Generator, alpha: float) -> Check:
+        worst = 0.0
+        for name in schedules:
+            low, high = CHECK_RANGE[name]
+            t = np.sort(rng.uniform(low, high, 9))
+            sigma_data = rng.uniform(0.3, 2.0)
+            level = reference_schedule(name, t)
+            a, s, da, ds = (level[k] for k in ("alpha", "sigma", "alpha'", "sigma'"))
+            # x_t = a x0 + s eps held at 0: one unit of eps moves x0 by -s/a
+            at_one = reference_targets(-s / a, np.ones_like(t), a, s, da, ds, sigma_data)
+            at_zero = reference_targets(np.zeros_like(t), np.zeros_like(t), a, s, da, ds,
+                                        sigma_data)
+            parameters = dict(derive.schedule(name).parameters)
+            for space in spaces.SPACES:
+                expr = derived("schedule_conversion_factor")(space, name).subs(parameters)
+                function = sp.lambdify((derive.symbols.t, derive.symbols.sigma_data), expr,
+                                       "numpy")
+                value = np.broadcast_to(function(t, sigma_data), t.shape)
+                reference = (at_one[space] - at_zero[space]) ** 2
+                worst = max(worst, float(np.max(np.abs(value - reference)
+                                                / np.maximum(reference, 1e-300))))
+        return Check("k_X(t) on each schedule vs the textbook targets' eps coefficient",
+                     "exact", worst, ZOO_TOL, worst <= ZOO_TOL,
+                     f"{', '.join(schedules)}: 9 random t each, 6 spaces")
     return run
 
 
@@ -475,6 +544,11 @@ TASKS: tuple[TaskSpec, ...] = (
                     "pairs": (("min-snr", ("eps", "v")), ("edm", ("score", "eps")))},
              full={"draws": 100_000, "schedules": spaces.SCHEDULES, "pairs": None}),
     TaskSpec("same minimiser", "exact", _minimiser_task, quick=_QUICK_ZOO, full=_FULL_ZOO),
+    TaskSpec("conversion factors on each schedule", "exact", _schedule_factor_task,
+             quick={"schedules": ("vp-linear", "vp-cosine", "edm")},
+             full={"schedules": spaces.SCHEDULES}),
+    TaskSpec("optimal weight in each space", "exact", _optimal_in_space_task,
+             quick={"levels": 3}, full={"levels": 20}),
     TaskSpec("leading terms", "exact", _leading_task, quick={"zoo": ("edm", "min-snr", "p2",
                                                                      "likelihood")},
              full={"zoo": None}),

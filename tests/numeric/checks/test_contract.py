@@ -101,3 +101,25 @@ def test_readme_table_lists_what_the_checks_consume() -> None:
     assert set(rows) == set(CONSUMES)
     for claim, names in CONSUMES.items():
         assert re.findall(r"`(\w+)`", rows[claim]) == list(names), claim
+
+
+#: Public derive callables that state no formula of their own (README, below the table).
+NOT_MATHEMATICS = {"claim", "claims", "custom_noise", "m", "parse_expression",
+                   "parse_weighting_name", "ratio_symbols", "ratio_tensor",
+                   *(f"derive_c{i}" for i in range(1, 8))}
+#: What P1's checks read from the facade (its README row; its mutants are in MUTANTS).
+P1_READS = {"weightings", "weighting", "conversion_factor", "convert", "schedule",
+            "optimal_weight_in_space", "schedule_conversion_factor"}
+
+
+def test_every_public_derive_function_is_checked_or_declared_vocabulary() -> None:
+    public = {name for name in derive.__all__ if callable(getattr(derive, name))
+              and not isinstance(getattr(derive, name), type)}
+    consumed = {name for names in CONSUMES.values() for name in names}
+    assert public - consumed - P1_READS - NOT_MATHEMATICS == set()
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for name in NOT_MATHEMATICS - {f"derive_c{i}" for i in range(2, 7)}:
+        assert f"`{name}`" in readme, name
+    for name in P1_READS - {"convert", "schedule"}:
+        assert any(m.attribute == name for m in MUTANTS) or name in (
+            "weightings", "weighting"), name

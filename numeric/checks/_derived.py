@@ -59,17 +59,16 @@ def evaluate_matrix(matrix: sp.Matrix, gm: GaussianMixture, x: np.ndarray, sigma
                      ) -> np.ndarray:
     """A d x d formula in ``sigma``, ``m1_i``, ``m2_i_j`` at every point: ``(N, d, d)``."""
     values = {derive.sigma: np.full(x.shape[:-1], sigma), **ratio_values(gm, x, sigma)}
+    matrix = sp.ImmutableMatrix(matrix)
+    variables, function = _matrix_function(matrix)
+    unknown = [v for v in variables if v not in values]
+    if unknown:
+        raise ValueError(f"formula uses unknown symbols {unknown}")
+    entries = function(*(values[v] for v in variables))
     out = np.empty((*x.shape[:-1], gm.dim, gm.dim))
-    for i in range(gm.dim):
-        for j in range(gm.dim):
-            entry = sp.sympify(matrix[i, j])
-            variables = sorted(entry.free_symbols, key=lambda v: v.name)
-            unknown = [v for v in variables if v not in values]
-            if unknown:
-                raise ValueError(f"formula uses unknown symbols {unknown}")
-            fn = sp.lambdify(variables, entry, "numpy")
-            out[..., i, j] = np.broadcast_to(fn(*(values[v] for v in variables)),
-                                             x.shape[:-1])
+    for position, value in enumerate(entries):
+        row, col = divmod(position, gm.dim)
+        out[..., row, col] = np.broadcast_to(value, x.shape[:-1])
     return out
 
 
@@ -85,13 +84,12 @@ def tensor_values(gm: GaussianMixture, x: np.ndarray, sigma: float) -> dict:
 
 
 @lru_cache(maxsize=64)
-def _entry_functions(matrix: sp.ImmutableMatrix) -> tuple:
-    functions = []
-    for entry in matrix:
-        entry = sp.sympify(entry)
-        variables = tuple(sorted(entry.free_symbols, key=lambda v: v.name))
-        functions.append((variables, sp.lambdify(variables, entry, "numpy")))
-    return tuple(functions)
+def _matrix_function(matrix: sp.ImmutableMatrix) -> tuple[tuple[sp.Symbol, ...], object]:
+    """One lambdified function of every entry (one ``lambdify`` call: each costs ~10 ms)."""
+    entries = [sp.sympify(entry) for entry in matrix]
+    variables = tuple(sorted(set().union(*(e.free_symbols for e in entries)),
+                             key=lambda v: v.name))
+    return variables, sp.lambdify(variables, entries, "numpy")
 
 
 def evaluate_tensor_formula(matrix: sp.Matrix, gm: GaussianMixture, x: np.ndarray,
@@ -100,14 +98,15 @@ def evaluate_tensor_formula(matrix: sp.Matrix, gm: GaussianMixture, x: np.ndarra
     ``x`` (``(N, d)``): ``(N, rows, cols)``. Unknown symbols are an error."""
     values = {derive.sigma: np.full(x.shape[:-1], sigma), **tensor_values(gm, x, sigma)}
     matrix = sp.ImmutableMatrix(matrix)
+    variables, function = _matrix_function(matrix)
+    unknown = [v for v in variables if v not in values]
+    if unknown:
+        raise ValueError(f"formula uses unknown symbols {unknown}")
+    entries = function(*(values[v] for v in variables))
     out = np.empty((*x.shape[:-1], *matrix.shape))
-    for position, (variables, fn) in enumerate(_entry_functions(matrix)):
-        unknown = [v for v in variables if v not in values]
-        if unknown:
-            raise ValueError(f"formula uses unknown symbols {unknown}")
+    for position, value in enumerate(entries):
         row, col = divmod(position, matrix.shape[1])
-        out[..., row, col] = np.broadcast_to(fn(*(values[v] for v in variables)),
-                                             x.shape[:-1])
+        out[..., row, col] = np.broadcast_to(value, x.shape[:-1])
     return out
 
 

@@ -310,5 +310,5 @@ TASKS: tuple[TaskSpec, ...] = (
     TaskSpec("matrix weight series", "rate", _c4_matrix_series_rate,
              quick={"orders": (2,)}, full={"orders": (1, 2)}),
     TaskSpec("order-2 expected weight by Monte Carlo", "monte-carlo", _c4_order_two_mean,
-             quick={"draws": 20_000}, full={"draws": 100_000}),
+             quick={"draws": 8_000}, full={"draws": 100_000}),
 )

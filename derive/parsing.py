@@ -44,8 +44,8 @@ from sympy.parsing.sympy_parser import (
 
 from derive._errors import InvalidArgumentError
 
-__all__ = ["FUNCTIONS", "MAX_DEPTH", "MAX_EXPONENT", "MAX_FACTORIAL", "MAX_INTEGER_DIGITS",
-           "MAX_LENGTH", "parse_expression"]
+__all__ = ["FUNCTIONS", "FUNCTION_NAMES", "MAX_DEPTH", "MAX_EXPONENT", "MAX_FACTORIAL",
+           "MAX_INTEGER_DIGITS", "MAX_LENGTH", "parse_expression"]
 
 #: Longest formula, in characters.
 MAX_LENGTH = 2000
@@ -58,13 +58,49 @@ MAX_EXPONENT = 64
 #: Largest argument of ``factorial`` and ``binomial`` (integer constants only).
 MAX_FACTORIAL = 50
 
+_ARGUMENT, _LOW, _HIGH = sp.symbols("x lo hi", real=True)
+
+
+class _Defined:
+    """A function defined by a SymPy expression, e.g. ``sigmoid(x) = 1/(1 + exp(-x))``;
+    a call with the wrong number of arguments names the function and its arguments."""
+
+    def __init__(self, name: str, arguments: tuple[sp.Symbol, ...], body: sp.Expr) -> None:
+        self.name, self.arguments, self.body = name, arguments, body
+
+    def __call__(self, *values: object) -> sp.Expr:
+        if len(values) != len(self.arguments):
+            signature = ", ".join(map(str, self.arguments))
+            raise TypeError(f"{self.name}({signature}) takes {len(self.arguments)} "
+                            f"argument{'s' if len(self.arguments) > 1 else ''}, got "
+                            f"{len(values)}")
+        return self.body.subs(dict(zip(self.arguments, map(sp.sympify, values),
+                                       strict=True)), simultaneous=True)
+
+    def __repr__(self) -> str:
+        return f"{self.name}({', '.join(map(str, self.arguments))}) = {self.body}"
+
 #: Mathematical names a formula may use besides its vocabulary.
 FUNCTIONS: dict[str, object] = {
     "sqrt": sp.sqrt, "exp": sp.exp, "log": sp.log, "factorial": sp.factorial,
     "binomial": sp.binomial, "pi": sp.pi, "Abs": sp.Abs, "abs": sp.Abs,
     "sin": sp.sin, "cos": sp.cos, "tan": sp.tan, "atan": sp.atan,
     "sinh": sp.sinh, "cosh": sp.cosh, "tanh": sp.tanh, "Rational": sp.Rational,
+    # the functions published diffusion weightings are written with
+    "sech": sp.sech, "csch": sp.csch, "coth": sp.coth, "asinh": sp.asinh,
+    "acosh": sp.acosh, "atanh": sp.atanh, "erf": sp.erf, "erfc": sp.erfc,
+    "min": sp.Min, "max": sp.Max, "Min": sp.Min, "Max": sp.Max,
+    "sigmoid": _Defined("sigmoid", (_ARGUMENT,), 1 / (1 + sp.exp(-_ARGUMENT))),
+    "softplus": _Defined("softplus", (_ARGUMENT,), sp.log(1 + sp.exp(_ARGUMENT))),
+    "logit": _Defined("logit", (_ARGUMENT,), sp.log(_ARGUMENT / (1 - _ARGUMENT))),
+    "clip": _Defined("clip", (_ARGUMENT, _LOW, _HIGH), sp.Min(sp.Max(_ARGUMENT, _LOW), _HIGH)),
 }
+
+#: The functions as a user writes them (help texts), aliases left out.
+FUNCTION_NAMES = ", ".join(
+    str(value).split(" =")[0] if isinstance(value, _Defined) and len(value.arguments) > 1
+    else name for name, value in FUNCTIONS.items() if name not in ("Abs", "Min", "Max",
+                                                                   "Rational"))
 
 # Names SymPy's own transformations insert while parsing.
 _PARSER_NAMES = {"Integer": sp.Integer, "Float": sp.Float, "Rational": sp.Rational,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from derive.parsing import FUNCTION_NAMES
 from numeric.cli._app import EXIT_FAILED, EXIT_OK, THEORY, add_quiet, progress_enabled
 
 __all__ = ["CHECK_SECONDS", "add_parser", "run"]
@@ -22,7 +23,8 @@ def add_parser(sub: Any) -> None:
         "symbolically against the derivation, then numerically on simple and random "
         "Gaussian mixtures, reporting the smallest counterexample. Vocabulary: sigma, "
         "m1, m2, ... (m_k = p_sigma^(k)/p_sigma at x~), s (= m1, the score), "
-        "h (= (log p_sigma)''). Exit 0 holds, 1 refuted, 2 bad input or a budget exceeded "
+        "h (= (log p_sigma)''); functions: " + FUNCTION_NAMES + ". Exit 0 holds, 1 "
+        "refuted, 2 bad input or a budget exceeded "
         f"(budgets and verdicts: {THEORY}).",
         epilog="example: dsmw check '1/sigma**2 + h' --quantity covariance --order 1. "
         "A formula that starts with '-' goes after --, and options before it: "

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from derive.parsing import FUNCTION_NAMES
 from numeric.cli._app import EXIT_FAILED, EXIT_OK
 
 __all__ = ["add_parser", "run"]
@@ -35,8 +36,8 @@ def add_parser(sub: Any) -> None:
         "check", help="is your weight, written in one space, the named weighting?",
         description="Compare a weight written in --space on --schedule with the named "
         "weighting: SymPy first, then numerically over lambda. Vocabulary: sigma, alpha, snr "
-        "(= alpha^2/sigma^2), lam (= log snr), t, sigma_data and the weighting's parameters. "
-        "Exit 0 same, 1 different, 2 bad input.",
+        "(= alpha^2/sigma^2), lam (= log snr), t, sigma_data and the weighting's parameters; "
+        "functions: " + FUNCTION_NAMES + ". Exit 0 same, 1 different, 2 bad input.",
         epilog="example: dsmw weighting check 'min(snr, gamma)/snr' --space eps "
         "--schedule vp-cosine --as min-snr:5")
     check.formula_example = ("dsmw weighting check --space eps --schedule vp-cosine --as "

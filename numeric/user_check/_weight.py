@@ -123,9 +123,8 @@ def check_weight(expression: str, space: str, schedule: str, name: str,
     check_schedule_name(schedule)
     vocabulary = _vocabulary(record)
     described = ", ".join(vocabulary)
-    parsed = derive.parse_expression(expression.replace("min(", "Min(").replace(
-        "max(", "Max("), {**vocabulary, "Min": sp.Min, "Max": sp.Max}, argument="EXPR",
-        names=described + ", min, max")
+    parsed = derive.parse_expression(expression, vocabulary, argument="EXPR",
+                                     names=described)
     sched = derive.schedule(schedule)
     bound = {**schedule_parameters(schedule), **values, "sigma_data": values.get(
         "sigma_data", sp.Rational(1, 2))}

@@ -18,6 +18,7 @@ import sympy as sp
 import derive.spaces as spaces
 from derive._budget import OutOfTime, bounded
 from derive._errors import DerivationError, InvalidArgumentError
+from derive._levels import g2, on_level
 from derive.claim import Step, confirm, define
 from derive.symbols import gamma, h, k_p2, s_data, sigma, sigma_data
 
@@ -34,8 +35,6 @@ __all__ = [
     "weightings",
 ]
 
-g2 = sp.Symbol("g2", positive=True)
-"""``g(t)^2`` of the forward SDE (likelihood weighting)."""
 p_mean, p_std = sp.Symbol("P_mean", real=True), sp.Symbol("P_std", positive=True)
 logit_m, logit_s = sp.Symbol("m", real=True), sp.Symbol("s", positive=True)
 bias = sp.Symbol("b", real=True)
@@ -136,21 +135,34 @@ class Weighting:
         parameters (schedule ones included) by name. ``simplify=False`` skips SymPy's
         simplification (the same function, faster, e.g. for numerical evaluation).
         """
-        return _bind(_in_space(self.name, space, schedule, _variable(variable, schedule),
-                               simplify), values)
+        variable = _variable(variable, schedule)
+        expr = (_in_space(self.name, space, schedule, variable, simplify) if _registered(self)
+                else _in_space_of(self, space, schedule, variable, simplify))
+        return _bind(expr, values)
 
     def density_form(self, schedule: str = "ve", variable: str = "lambda",
                      values: dict[str, float] | None = None, simplify: bool = True) -> sp.Expr:
         """``W = p(t) w_X(t) k_X(t) |dt/dlambda|`` (``variable`` ``lambda`` or ``t``)."""
-        return _bind(_density(self.name, schedule, _variable(variable, schedule), simplify),
-                     values)
+        variable = _variable(variable, schedule)
+        expr = (_density(self.name, schedule, variable, simplify) if _registered(self)
+                else _density_of(self, schedule, variable, simplify))
+        return _bind(expr, values)
 
     def general(self, space: str) -> sp.Expr:
         """The weight of the ``space`` loss for a general schedule (plain symbols)."""
-        return _general(self.name, space)
+        return _general(self.name, space) if _registered(self) else _general_of(self, space)
 
     def defaults(self) -> dict[str, sp.Expr]:
         return {s.name: d for s, d in self.parameters if d is not None}
+
+
+def _registered(record: Weighting) -> bool:
+    """Whether ``record`` is the zoo's record of its name (whose results are memoised by
+    name); a weighting of your own is computed afresh."""
+    try:
+        return weighting(record.name) == record
+    except InvalidArgumentError:
+        return False
 
 
 def _variable(variable: str, schedule: str) -> str:
@@ -468,51 +480,18 @@ def _plain(record: Weighting) -> sp.Expr:
 
 @spaces._cached
 def _general(name: str, space: str) -> sp.Expr:
-    record = weighting(name)
+    return _general_of(weighting(name), space)
+
+
+def _general_of(record: Weighting, space: str) -> sp.Expr:
     if record.space == "lambda":
-        raise InvalidArgumentError("weighting", name, "is defined by its density form; its "
+        raise InvalidArgumentError("weighting", record.name, "is defined by its density form; its "
                                    "weight in a space depends on the schedule",
                                    "use in_space(space, schedule)")
     return sp.simplify(_plain(record) * spaces.conversion_factor(record.space)
                        / spaces.conversion_factor(space))
 
 
-@spaces._cached
-def _level(schedule: str, variable: str, simplify: bool = True) -> dict[sp.Symbol, sp.Expr]:
-    """``alpha``, ``sigma``, their ``t``-derivatives, ``g^2``, ``t``, ``lambda`` and
-    ``-dlambda/dt`` on the schedule as functions of ``variable`` (simplified once)."""
-    sched = spaces.schedule(schedule)
-    raw = {spaces.alpha: sched.alpha, sigma: sched.sigma,
-           spaces.alpha_dot: sp.diff(sched.alpha, spaces.time),
-           spaces.sigma_dot: sp.diff(sched.sigma, spaces.time), g2: sched.g_squared(),
-           spaces.lam: sched.lam, _SPEED: -sp.diff(sched.lam, spaces.time),
-           spaces.time: spaces.time}
-    if variable == "t":
-        return {k: _tidy(v) if simplify else v for k, v in raw.items()}
-    if variable == "lambda":
-        inverse = sched.time_of_lambda()
-        out = {k: _tidy(sp.expand_log(v.subs(spaces.time, inverse), force=True),
-                        positive=k in _POSITIVE) for k, v in raw.items()}
-        out[spaces.lam] = spaces.lam
-        return out
-    (inverse,) = sp.solve(sp.Eq(sched.sigma, sigma), spaces.time)
-    out = {k: _tidy(sp.expand_log(sp.powsimp(v.subs(spaces.time, inverse), force=True),
-                                  force=True)) for k, v in raw.items()}
-    out[sigma] = sigma
-    return out
-
-
-def _tidy(expr: sp.Expr, positive: bool = False) -> sp.Expr:
-    """The shortest of ``expr``, its ``simplify`` and (for a positive quantity)
-    ``exp(simplify(log expr))``; a form that leaves the reals (log branches) is dropped."""
-    candidates = [expr, sp.simplify(sp.powsimp(expr, force=True))]
-    if positive and expr.has(sp.exp, sp.Pow):
-        candidates.append(sp.exp(sp.simplify(sp.expand_log(sp.log(expr), force=True))))
-    real = [c for c in candidates if not c.has(sp.I)]
-    return min(real, key=sp.count_ops)
-
-
-_POSITIVE = (spaces.alpha, sigma, g2, spaces.time, spaces.sigma_dot, _SPEED)
 
 
 def _eps_weight_of_density(record: Weighting, schedule: str) -> sp.Expr:
@@ -520,34 +499,36 @@ def _eps_weight_of_density(record: Weighting, schedule: str) -> sp.Expr:
     return record.native * _SPEED / record.density.of_time(schedule)
 
 
-def _on_level(expr: sp.Expr, schedule: str, variable: str, simplify: bool) -> sp.Expr:
-    level = _level(schedule, variable, simplify or variable != "t")
-    out = expr.subs(level, simultaneous=True)
-    return _tidy(out) if simplify else out
-
-
 @spaces._cached
 def _in_space(name: str, space: str, schedule: str, variable: str, simplify: bool
               ) -> sp.Expr:
+    return _in_space_of(weighting(name), space, schedule, variable, simplify)
+
+
+def _in_space_of(record: Weighting, space: str, schedule: str, variable: str,
+                 simplify: bool) -> sp.Expr:
     spaces._check_space(space)
-    record = weighting(name)
     if record.space == "lambda":
         native, source = _eps_weight_of_density(record, schedule), "eps"
     else:
         native, source = _plain(record), record.space
     expr = native * spaces.conversion_factor(source) / spaces.conversion_factor(space)
-    return _on_level(expr, schedule, variable, simplify)
+    return on_level(expr, schedule, variable, simplify)
 
 
 @spaces._cached
 def _density(name: str, schedule: str, variable: str, simplify: bool) -> sp.Expr:
-    record = weighting(name)
+    return _density_of(weighting(name), schedule, variable, simplify)
+
+
+def _density_of(record: Weighting, schedule: str, variable: str, simplify: bool
+                ) -> sp.Expr:
     if record.space == "lambda":
-        return _on_level(record.native, schedule, variable, simplify)
+        return on_level(record.native, schedule, variable, simplify)
     # W = p(t) w_X k_X |dt/dlambda|
     expr = spaces.density_form(_plain(record), record.space,
                                record.density.of_time(schedule))
-    return _on_level(expr, schedule, variable, simplify)
+    return on_level(expr, schedule, variable, simplify)
 
 
 @spaces._cached

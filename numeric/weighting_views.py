@@ -12,7 +12,8 @@ from typing import Any
 __all__ = ["plot_weightings", "show_weighting"]
 
 
-def show_weighting(text: str, space: str | None, schedule: str) -> dict[str, Any]:
+def show_weighting(text: str, space: str | None, schedule: str, *, sigma_data: Any = None,
+                   definitions: dict | None = None) -> dict[str, Any]:
     """The named weighting in ``space`` on ``schedule``, and its density form.
 
     Parameters
@@ -23,6 +24,11 @@ def show_weighting(text: str, space: str | None, schedule: str) -> dict[str, Any
         The loss space (None: the weighting's native space; ``"lambda"`` shows eps).
     schedule
         The noise schedule, e.g. ``"vp-cosine"``.
+    sigma_data
+        The data's standard deviation where the formulas use ``sigma_data`` (default: the
+        weighting's own, else left as the symbol).
+    definitions
+        Your weightings by name (``numeric.weighting_definitions.parse_definition``).
 
     Returns
     -------
@@ -39,8 +45,11 @@ def show_weighting(text: str, space: str | None, schedule: str) -> dict[str, Any
         check_space_name,
         display_variable,
     )
+    from numeric.weighting_definitions import check_sigma_data, resolve_weighting
 
-    record, values = derive.parse_weighting_name(text)
+    record, values = resolve_weighting(text, definitions)
+    if sigma_data is not None:
+        values = {**values, "sigma_data": check_sigma_data(sigma_data)}
     check_schedule_name(schedule)
     space = check_space_name(space or ("eps" if record.space == "lambda" else record.space))
     if space == "lambda":

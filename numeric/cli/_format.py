@@ -106,7 +106,7 @@ def format_weighting_show(shown: dict[str, Any]) -> str:
     lines = [f"{shown['title']} ({shown['name']}): native space {shown['native_space']}, "
              f"weight {shown['native']}",
              f"  parameters: {shown['parameters'] or '-'}; sampling: {shown['sampling']}",
-             f"  source: {shown['paper']}; {shown['code']}",
+             "  source: " + "; ".join(p for p in (shown['paper'], shown['code']) if p),
              f"schedule {shown['schedule']}: alpha = {d['alpha']}, sigma = {d['sigma']}, "
              f"t in [{d['t_range'][0]}, {d['t_range'][1]}]",
              f"weight of the {shown['space']} loss, in {shown['variable']}:",

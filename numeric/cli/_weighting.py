@@ -14,6 +14,17 @@ from numeric.cli._app import EXIT_FAILED, EXIT_OK
 __all__ = ["add_parser", "run"]
 
 
+def _shared_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--sigma-data", dest="sigma_data", default=None, metavar="S",
+                        help="the data's standard deviation where a formula uses sigma_data "
+                        "(F space, EDM; default: the weighting's own, else 0.5), e.g. 1 "
+                        "for k-diffusion's default")
+    parser.add_argument("--define", dest="definitions", action="append", default=[],
+                        metavar="NAME=EXPR@SPACE",
+                        help="a weighting of your own, usable as a NAME (repeatable), e.g. "
+                        "--define mine='clip(snr, 0, 5)@eps'; sampled uniformly in t")
+
+
 def add_parser(sub: Any) -> None:
     """Register ``dsmw weighting`` on the CLI's subparsers."""
     # spelled out here so that `dsmw --help` does not import SymPy; derive validates them
@@ -32,6 +43,7 @@ def add_parser(sub: Any) -> None:
     show.add_argument("--space", default=None, help=f"{spaces} (default: its native space)")
     show.add_argument("--schedule", default="ve", help=f"{schedules} (default ve)")
     show.add_argument("--json", action="store_true", help="machine-readable output")
+    _shared_options(show)
     check = actions.add_parser(
         "check", help="is your weight, written in one space, the named weighting?",
         description="Compare a weight written in --space on --schedule with the named "
@@ -45,7 +57,12 @@ def add_parser(sub: Any) -> None:
     check.add_argument("expression", metavar="EXPR", help="your weight, e.g. 'min(snr, 5)/snr'")
     check.add_argument("--space", required=True, help=f"{spaces} or lambda (density form)")
     check.add_argument("--schedule", required=True, help=schedules)
-    check.add_argument("--as", dest="name", required=True, metavar="NAME",
+    check.add_argument("--vs", dest="versus", default=None, metavar="EXPR2",
+                       help="instead of --as: a second weight of your own to compare with")
+    check.add_argument("--vs-space", dest="versus_space", default=None, metavar="SPACE",
+                       help="the space EXPR2 weights (default: --space)")
+    _shared_options(check)
+    check.add_argument("--as", dest="name", default=None, metavar="NAME",
                        help="the named weighting, e.g. min-snr:5")
     check.add_argument("--up-to-constant", action="store_true",
                        help="accept a positive constant factor")
@@ -61,6 +78,21 @@ def add_parser(sub: Any) -> None:
     weighting.set_defaults(handler=run)
 
 
+def _definitions(texts: list[str]) -> dict:
+    """``--define`` values by name; a name defined twice is an error."""
+    from numeric._validation import InvalidArgumentError
+    from numeric.user_check import parse_definition
+
+    found: dict = {}
+    for text in texts:
+        record = parse_definition(text)
+        if record.name in found:
+            raise InvalidArgumentError("--define", text, f"{record.name} is defined twice",
+                                       "give each definition its own name")
+        found[record.name] = record
+    return found
+
+
 def run(args: argparse.Namespace) -> int:
     """Dispatch ``dsmw weighting ACTION``."""
     from numeric._io import strict_json
@@ -74,14 +106,18 @@ def run(args: argparse.Namespace) -> int:
         from numeric.cli._format import format_weighting_show
         from numeric.weighting_views import show_weighting
 
-        shown = show_weighting(args.name, args.space, args.schedule)
+        shown = show_weighting(args.name, args.space, args.schedule,
+                               sigma_data=args.sigma_data,
+                               definitions=_definitions(args.definitions))
         print(strict_json(shown) if args.json else format_weighting_show(shown))
         return EXIT_OK
     if args.action == "check":
         from numeric.user_check import check_weight, format_weight_check
 
         verdict = check_weight(args.expression, args.space, args.schedule, args.name,
-                               args.up_to_constant)
+                               args.up_to_constant, sigma_data=args.sigma_data,
+                               versus=args.versus, versus_space=args.versus_space,
+                               definitions=_definitions(args.definitions))
         print(strict_json(verdict.to_dict()) if args.json else format_weight_check(verdict))
         return EXIT_OK if verdict.same else EXIT_FAILED
     if args.action == "plot":

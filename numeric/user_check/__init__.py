@@ -27,8 +27,12 @@ from numeric.user_check._matrix import DIMENSIONS, check_matrix_formula, index_v
 from numeric.user_check._weight import (
     NUMERIC_TOLERANCE,
     WeightCheck,
+    check_sigma_data,
     check_weight,
     format_weight_check,
+    parse_definition,
+    resolve_weighting,
+    user_weighting,
 )
 
 __all__ = [
@@ -48,8 +52,12 @@ __all__ = [
     "check_matrix_formula",
     "check_noise",
     "check_order_budget",
+    "check_sigma_data",
     "check_weight",
     "format_verdict",
     "format_weight_check",
     "index_vocabulary",
+    "parse_definition",
+    "resolve_weighting",
+    "user_weighting",
 ]

@@ -16,8 +16,15 @@ import numpy as np
 
 from numeric.user_check._symbolic import SYMPY_FAILURES, compare
 from numeric.weighting_curves import display_variable
+from numeric.weighting_definitions import (
+    check_sigma_data,
+    parse_definition,
+    resolve_weighting,
+    user_weighting,
+)
 
-__all__ = ["NUMERIC_TOLERANCE", "WeightCheck", "check_weight", "format_weight_check"]
+__all__ = ["NUMERIC_TOLERANCE", "WeightCheck", "check_sigma_data", "check_weight",
+           "format_weight_check", "parse_definition", "resolve_weighting", "user_weighting"]
 
 #: Largest relative difference over the lambda grid that still counts as the same weight.
 NUMERIC_TOLERANCE = 1e-9
@@ -42,6 +49,8 @@ class WeightCheck:
     worst_t: float | None
     worst_factor: float | None
     levels: int
+    #: warnings about the comparison itself (e.g. an ambiguous space on this schedule)
+    notes: tuple[str, ...] = ()
 
     @property
     def same(self) -> bool:
@@ -60,7 +69,7 @@ class WeightCheck:
                             "worst_lambda": finite(self.worst_lambda),
                             "worst_t": finite(self.worst_t),
                             "factor_there": finite(self.worst_factor)},
-                "same": self.same}
+                "notes": list(self.notes), "same": self.same}
 
 
 def _vocabulary(record) -> dict[str, Any]:
@@ -70,8 +79,10 @@ def _vocabulary(record) -> dict[str, Any]:
     return {**VOCABULARY, **{s.name: s for s, _ in record.parameters}}
 
 
-def check_weight(expression: str, space: str, schedule: str, name: str,
-                 up_to_constant: bool = False) -> WeightCheck:
+def check_weight(expression: str, space: str, schedule: str, name: str | None = None,
+                 up_to_constant: bool = False, *, sigma_data: Any = None,
+                 versus: str | None = None, versus_space: str | None = None,
+                 definitions: dict | None = None) -> WeightCheck:
     """Is ``expression``, a weight of the ``space`` loss on ``schedule``, the weighting
     ``name``? (``space="lambda"``: a density form.)
 
@@ -90,6 +101,14 @@ def check_weight(expression: str, space: str, schedule: str, name: str,
         The named weighting, with optional parameters (e.g. ``"min-snr:5"``).
     up_to_constant
         Accept a positive constant factor.
+    sigma_data
+        The data's standard deviation where a formula uses ``sigma_data`` (F space, EDM);
+        default: the named weighting's own, else 1/2.
+    versus, versus_space
+        Instead of ``name``: a second weight of your own, written in ``versus_space``
+        (default ``space``), to compare with.
+    definitions
+        Your weightings by name (:func:`parse_definition`), usable as ``name``.
 
     Returns
     -------
@@ -109,6 +128,7 @@ def check_weight(expression: str, space: str, schedule: str, name: str,
 
     import derive
     from derive import spaces
+    from numeric._validation import InvalidArgumentError
     from numeric.weighting_curves import (
         bind_by_name,
         check_schedule_name,
@@ -118,7 +138,15 @@ def check_weight(expression: str, space: str, schedule: str, name: str,
         schedule_parameters,
     )
 
-    record, values = derive.parse_weighting_name(name)
+    if (name is None) == (versus is None):
+        raise InvalidArgumentError("--as", name, "give exactly one of --as NAME and --vs EXPR",
+                                   "compare with a named weighting or with a second formula")
+    if versus is not None:
+        record = user_weighting("yours-2", versus, versus_space or space, argument="--vs")
+        values: dict = {}
+        name = "--vs weight"
+    else:
+        record, values = resolve_weighting(name, definitions)
     check_space_name(space)
     check_schedule_name(schedule)
     vocabulary = _vocabulary(record)
@@ -126,8 +154,9 @@ def check_weight(expression: str, space: str, schedule: str, name: str,
     parsed = derive.parse_expression(expression, vocabulary, argument="EXPR",
                                      names=described)
     sched = derive.schedule(schedule)
-    bound = {**schedule_parameters(schedule), **values, "sigma_data": values.get(
-        "sigma_data", sp.Rational(1, 2))}
+    chosen = (check_sigma_data(sigma_data) if sigma_data is not None
+              else values.get("sigma_data", sp.Rational(1, 2)))
+    bound = {**schedule_parameters(schedule), **values, "sigma_data": chosen}
     ratio_of_snr = spaces.alpha**2 / derive.sigma**2
     user = parsed.subs({spaces.snr: ratio_of_snr, spaces.lam: sp.log(ratio_of_snr)})
     user = sched.at(user)
@@ -156,11 +185,30 @@ def check_weight(expression: str, space: str, schedule: str, name: str,
         difference = float(gap[worst]) if math.isfinite(scale) else math.inf
         if up_to_constant and constant is None and difference <= NUMERIC_TOLERANCE:
             constant = scale
+    notes = []
+    spaces_used = {space, record.space, versus_space or space}
+    if "v" in spaces_used and not _variance_preserving(schedule):
+        notes.append(f"v = alpha eps - sigma x0 is taken literally on {schedule}, where "
+                     "alpha^2 + sigma^2 != 1; a loss that is v-prediction by its "
+                     "preconditioning is v of the VP-normalised input x_t/sqrt(alpha^2 + "
+                     "sigma^2): compare it on a VP schedule (vp-cosine, vp-linear), where "
+                     "the two agree")
     return WeightCheck(expression, sp.sstr(parsed), name, space, schedule,
                        sp.sstr(_tidy_reference(record, space, schedule, bound)),
                        up_to_constant, symbolic, constant, difference,
                        float(lam[worst]), float(t[worst]),
-                       float(factor[worst]) if ok[worst] else math.nan, len(t))
+                       float(factor[worst]) if ok[worst] else math.nan, len(t),
+                       tuple(notes))
+
+
+def _variance_preserving(schedule: str) -> bool:
+    """``alpha^2 + sigma^2 = 1`` on the schedule (SymPy decides)."""
+    import sympy as sp
+
+    import derive
+
+    sched = derive.schedule(schedule)
+    return sp.simplify(sched.alpha**2 + sched.sigma**2 - 1) == 0
 
 
 
@@ -203,6 +251,7 @@ def format_weight_check(v: WeightCheck) -> str:
     if not v.same:
         lines.append(f"              largest at lambda = {v.worst_lambda:.4g} "
                      f"(t = {v.worst_t:.4g}): yours / {v.name} = {v.worst_factor:.6g}")
+    lines.extend(f"note          {note}" for note in v.notes)
     lines.append("SAME" + (" up to a constant" if v.up_to_constant else "") if v.same
                  else "DIFFERENT")
     return "\n".join(lines)

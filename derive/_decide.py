@@ -168,6 +168,25 @@ def _witness(difference: sp.Expr, text: str) -> tuple[int, str]:
     return vanished, ""
 
 
+def _nonzero_value(expr: sp.Expr, text: str) -> str:
+    """A point where ``expr`` is nonzero to 50 digits (``""`` if none was found)."""
+    rng = random.Random("nonzero:" + text)
+    prepared = _evaluable(expr, rng)
+    if prepared is None:
+        return ""
+    expr, _ = prepared
+    symbols = sorted(expr.free_symbols, key=sp.default_sort_key)
+    for _ in range(WITNESS_POINTS):
+        point = {s: _sample_value(s, rng) for s in symbols}
+        try:
+            value = bounded(POINT_SECONDS, "evaluation at a point", _value_at, expr, point, rng)
+            if not value.has(sp.zoo, sp.nan, sp.oo, -sp.oo) and abs(complex(value)) > 1e-15:
+                return f"{sp.N(value, 6)} at " + ", ".join(f"{k} = {v}" for k, v in point.items())
+        except (ZeroDivisionError, TypeError, ValueError, OutOfTime):
+            continue
+    return ""
+
+
 def _value_at(expr: sp.Expr, point: dict, rng: random.Random) -> sp.Expr:
     """``expr`` at ``point`` to 50 digits: sums of symbolic length done once their length is
     an integer, then each indexed unknown ``m[j]`` left given a random rational value."""
@@ -184,6 +203,14 @@ def _decide(reduced: sp.Expr, text: str) -> tuple[str, str]:
     witness = _counterexample(reduced, text)
     if witness:
         return "refuted", witness
+    if reduced.has(sp.sin, sp.cos, sp.tan) and reduced.is_commutative:
+        # simplify can leave half-angle forms (1 - cos 2x vs 2 sin^2 x); Fu's rules reduce them
+        try:
+            if bounded(REDUCE_SECONDS, "SymPy's fu", lambda e: sp.simplify(sp.fu(e)),
+                       reduced) == 0:
+                return "confirmed", ""
+        except OutOfTime:
+            pass
     try:
         equal = (bounded(REDUCE_SECONDS, "SymPy's equals(0)", reduced.equals, 0)
                  if reduced.is_commutative else None)
@@ -194,7 +221,13 @@ def _decide(reduced: sp.Expr, text: str) -> tuple[str, str]:
     if equal is True:
         return "confirmed", ""
     if equal is False:
-        return "refuted", f"SymPy: lhs - rhs = {reduced} is not zero"
+        # equals(0) is a heuristic and can say False of a zero expression (SymPy 1.13 does
+        # for half-angle trigonometric forms): refute only where a value shows it
+        nonzero = _nonzero_value(reduced, text)
+        if nonzero:
+            return "refuted", f"SymPy: lhs - rhs = {reduced} is not zero ({nonzero})"
+        return "unconfirmed", (f"lhs - rhs reduces to {reduced}; SymPy's equals(0) says it is "
+                               "not zero, but it vanished at every point tried")
     return "unconfirmed", f"lhs - rhs reduces to {reduced}, which SymPy could not decide"
 
 

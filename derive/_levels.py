@@ -7,6 +7,7 @@ from __future__ import annotations
 import sympy as sp
 
 import derive.spaces as spaces
+from derive._budget import OutOfTime, bounded
 from derive.symbols import sigma
 
 __all__ = ["g2", "on_level", "tidy"]
@@ -44,9 +45,16 @@ def _level(schedule: str, variable: str, simplify: bool = True) -> dict[sp.Symbo
 def tidy(expr: sp.Expr, positive: bool = False) -> sp.Expr:
     """The shortest of ``expr``, its ``simplify`` and (for a positive quantity)
     ``exp(simplify(log expr))``; a form that leaves the reals (log branches) is dropped."""
-    candidates = [expr, sp.simplify(sp.powsimp(expr, force=True))]
-    if positive and expr.has(sp.exp, sp.Pow):
-        candidates.append(sp.exp(sp.simplify(sp.expand_log(sp.log(expr), force=True))))
+    candidates = [expr]
+    try:  # tidying is optional: past its budget the exact form given is kept
+        candidates.append(bounded(spaces.TIDY_SECONDS, "tidying a weight", sp.simplify,
+                                  sp.powsimp(expr, force=True)))
+        if positive and expr.has(sp.exp, sp.Pow):
+            candidates.append(sp.exp(bounded(spaces.TIDY_SECONDS, "tidying a weight",
+                                             sp.simplify,
+                                             sp.expand_log(sp.log(expr), force=True))))
+    except OutOfTime:
+        pass
     real = [c for c in candidates if not c.has(sp.I)]
     return min(real, key=sp.count_ops)
 

@@ -26,6 +26,7 @@ from functools import cache
 
 import sympy as sp
 
+from derive._budget import OutOfTime, bounded
 from derive._errors import InvalidArgumentError
 from derive.claim import Step, confirm, define
 from derive.symbols import sigma, sigma_data
@@ -50,6 +51,9 @@ __all__ = [
     "space_derivation",
     "time",
 ]
+
+#: Seconds SymPy may spend tidying one schedule's expression.
+TIDY_SECONDS = 3.0
 
 #: The spaces a loss can be written in, in report order.
 SPACES = ("score", "eps", "x0", "v", "velocity", "F")
@@ -235,6 +239,19 @@ class Schedule:
     parameters: tuple[tuple[sp.Symbol, sp.Expr], ...]
     source: str
     steps: tuple[Step, ...]
+    #: ``sigma`` as a function of :data:`alpha` where the schedule is defined so (VP:
+    #: ``sqrt(1 - alpha^2)``, sub-VP: ``1 - alpha^2``); ``t(lambda)`` is solved through it.
+    through_alpha: sp.Expr | None = None
+    #: The unshifted schedule's name, for a shifted one.
+    base: str | None = None
+
+    @property
+    def normalisation(self) -> str | None:
+        """``"alpha=1"``, ``"alpha^2+sigma^2=1"``, ``"alpha+sigma=1"`` or ``None``, found by
+        SymPy from the formulas (:func:`derive._schedule_specs.normalisation`)."""
+        from derive._schedule_specs import normalisation
+
+        return normalisation(self.alpha, self.sigma)
 
     @property
     def lam(self) -> sp.Expr:
@@ -260,80 +277,83 @@ class Schedule:
         return _g_squared(self.name)
 
 
-_sigma_min, _sigma_max = sp.symbols("sigma_min sigma_max", positive=True)
-_beta_min, _beta_max = sp.symbols("beta_min beta_max", positive=True)
-
-
-def _vp_linear() -> Schedule:
-    u = sp.Symbol("u", positive=True)
-    beta = _beta_min + (_beta_max - _beta_min) * u
-    # score_sde's VP SDE: alpha(t) = exp(-1/2 int_0^t beta), sigma^2 = 1 - alpha^2
-    alpha_of_t = sp.exp(-sp.integrate(beta, (u, 0, time)) / 2)
-    sigma_of_t = sp.sqrt(1 - alpha_of_t**2)
-    steps = (define("beta(t) = beta_min + (beta_max - beta_min) t; alpha = exp(-1/2 int_0^t "
-                    "beta), sigma = sqrt(1 - alpha^2)",
-                    sp.Eq(sp.Symbol(r"\alpha(t)"), alpha_of_t)),)
-    return Schedule("vp-linear", "VP, linear beta (score_sde)", alpha_of_t, sigma_of_t,
-                    (sp.Integer(0), sp.Integer(1)),
-                    ((_beta_min, sp.Rational(1, 10)), (_beta_max, sp.Integer(20))),
-                    "Song et al. 2021; yang-song/score_sde_pytorch sde_lib.py (VPSDE)", steps)
-
-
 @_cached
-def _schedules() -> dict[str, Schedule]:
-    ve_sigma = _sigma_min * (_sigma_max / _sigma_min) ** time
-    out = [
-        Schedule("ve", "VE, geometric sigma", sp.Integer(1), ve_sigma,
-                 (sp.Integer(0), sp.Integer(1)),
-                 ((_sigma_min, sp.Rational(1, 100)), (_sigma_max, sp.Integer(50))),
-                 "Song et al. 2021; yang-song/score_sde_pytorch sde_lib.py (VESDE)", ()),
-        _vp_linear(),
-        Schedule("vp-cosine", "VP, cosine (no offset)", sp.cos(sp.pi * time / 2),
-                 sp.sin(sp.pi * time / 2), (sp.Integer(0), sp.Integer(1)), (),
-                 "Nichol & Dhariwal 2021 without the offset s", ()),
-        Schedule("rectified-flow", "rectified flow", 1 - time, time,
-                 (sp.Integer(0), sp.Integer(1)), (),
-                 "Liu et al. 2023; Esser et al. 2024", ()),
-        Schedule("edm", "EDM (t = sigma)", sp.Integer(1), time,
-                 (sp.Rational(1, 500), sp.Integer(80)), (),
-                 "Karras et al. 2022; NVlabs/edm training/loss.py (EDMLoss)", ()),
-    ]
-    return {s.name: s for s in out}
+def _built(name: str) -> Schedule:
+    from derive._schedule_specs import build_schedule
+
+    return build_schedule(name, Schedule)
 
 
-#: Schedule names, as the CLI spells them.
-SCHEDULES = ("ve", "vp-linear", "vp-cosine", "rectified-flow", "edm")
+#: Schedule families, as the CLI spells them (each also takes parameters and a shift:
+#: :func:`derive._schedule_specs.parse_schedule_name`).
+SCHEDULES = ("ve", "vp-linear", "vp-cosine", "rectified-flow", "edm", "sub-vp",
+             "linear-logsnr")
 
 
 def schedule(name: str) -> Schedule:
-    """The named schedule (one of :data:`SCHEDULES`).
+    """The named schedule: a family of :data:`SCHEDULES`, with parameters and a shift
+    (``ve:0.02:100``, ``vp-cosine:0.008``, ``rectified-flow:shift=3``).
 
     Examples
     --------
     >>> schedule("rectified-flow").lam == 2 * sp.log(1 - time) - 2 * sp.log(time)
     True
+    >>> schedule("ve:0.02:100").defaults[sp.Symbol("sigma_max", positive=True)]
+    100
     """
-    if name not in SCHEDULES:
-        raise InvalidArgumentError("schedule", name, "unknown schedule",
-                                   f"choose one of {', '.join(SCHEDULES)}")
-    return _schedules()[name]
+    from derive._schedule_specs import parse_schedule_name
+
+    return _built(parse_schedule_name(name).text)
+
+
+def _real_between(value: sp.Expr, low: float, high: float) -> bool:
+    """Whether ``value`` evaluates to a real number in ``(low, high)``."""
+    try:
+        number = complex(sp.N(value))
+    except (TypeError, ValueError):
+        return False
+    return abs(number.imag) < 1e-9 and low < number.real < high
+
+
+def _alpha_of_lambda(sched: Schedule) -> sp.Expr:
+    """``alpha`` at level ``lambda`` of a schedule with ``sigma = F(alpha)``: the root of
+    ``alpha^2/F(alpha)^2 = e^lambda`` in ``(0, 1)``."""
+    roots = sp.solve(sp.Eq(alpha**2 / sched.through_alpha**2, sp.exp(lam)), alpha)
+    # probed away from lambda = 0, where a root can be 0/0
+    alphas = [r for r in roots if _real_between(r.subs(lam, sp.Rational(1, 3)), 0, 1)]
+    if len(alphas) != 1:
+        raise InvalidArgumentError("schedule", sched.name, f"no unique alpha(lambda): {roots}",
+                                   "report this as a bug")
+    return alphas[0]
 
 
 @_cached
 def _time_of_lambda(name: str) -> sp.Expr:
     sched = schedule(name)
-    if name == "vp-linear":
-        # alpha^2 + sigma^2 = 1 and alpha^2/sigma^2 = e^lam give alpha^2; solve log alpha^2
-        a2 = sp.Symbol("a2", positive=True)
-        (alpha_squared,) = sp.solve(sp.Eq(a2 / (1 - a2), sp.exp(lam)), a2)
-        equation = sp.Eq(sp.expand_log(sp.log(sched.alpha**2), force=True),
-                         sp.log(alpha_squared))
+    if sched.base is not None:
+        # lambda_S(t) = lambda(t) - 2 log S (confirmed in space_derivation): t_S(lambda) =
+        # t(lambda + 2 log S)
+        shift = sp.Symbol("shift", positive=True)
+        return schedule(sched.base).time_of_lambda().subs(lam, lam + 2 * sp.log(shift))
+    if sched.through_alpha is not None:
+        # sigma = F(alpha): alpha^2/F(alpha)^2 = e^lam gives alpha; then solve alpha(t)
+        level_alpha = _alpha_of_lambda(sched)
+        if sched.alpha.has(sp.exp):
+            equation = sp.Eq(sp.expand_log(sp.log(sched.alpha**2), force=True),
+                             sp.log(level_alpha**2))
+        else:
+            equation = sp.Eq(sched.alpha**2, level_alpha**2)
     else:
-        equation = sp.Eq(sched.sigma / sched.alpha, sp.exp(-lam / 2))
+        level = sp.simplify(sp.expand_log(sched.lam, force=True))
+        equation = (sp.Eq(level, lam) if level.is_polynomial(time)  # e.g. linear log-SNR
+                    else sp.Eq(sched.sigma / sched.alpha, sp.exp(-lam / 2)))
     roots = sp.solve(equation, time)
-    # the root inside the schedule's range (the others are negative or complex)
-    probe = {**sched.defaults, lam: sp.Integer(0)}
-    inside = [r for r in roots if sp.N(r.subs(probe)).is_positive]
+    # the root inside the schedule's range (the others are outside it or complex)
+    low, high = (sp.N(v.subs(sched.defaults)) for v in sched.t_range)
+    middle = (sched.lam.subs(sched.defaults).subs(time, (low + high) / 2))
+    probe = {**sched.defaults, lam: middle}
+    inside = [r for r in roots if _real_between(r.subs(probe), float(low) - 1e-12,
+                                                float(high) + 1e-12)]
     if len(inside) != 1:
         raise InvalidArgumentError("schedule", name, f"no unique inverse t(lambda): {roots}",
                                    "report this as a bug")
@@ -362,8 +382,11 @@ def schedule_conversion_factor(space: str, name: str) -> sp.Expr:
     0
     """
     _check_space(space)
-    sched = schedule(name)
-    return sp.simplify(sched.at(conversion_factor(space)))
+    expr = schedule(name).at(conversion_factor(space))
+    try:  # simplification only tidies: past its budget the exact, untidy form is kept
+        return bounded(TIDY_SECONDS, f"simplifying k_{space} on {name}", sp.simplify, expr)
+    except OutOfTime:
+        return sp.together(expr)
 
 
 def density_form(weight: sp.Expr, space: str, density: sp.Expr) -> sp.Expr:
@@ -382,6 +405,58 @@ def density_form(weight: sp.Expr, space: str, density: sp.Expr) -> sp.Expr:
     """
     _check_space(space)
     return density * weight * conversion_factor(space) / lambda_speed
+
+
+#: Schedules with parameters and shifts whose derivation :func:`space_derivation` carries
+#: (instances: each family's parameters are symbols, a shift is one number).
+SCHEDULE_INSTANCES = ("ve:0.02:100", "vp-cosine:0.008", "rectified-flow:shift=3",
+                      "vp-cosine:shift=2")
+
+
+def _schedule_steps(name: str) -> list[Step]:
+    """``t(lambda)`` inverts ``lambda(t)``, ``g^2 = -sigma^2 lambda'``, the factors ``k_X``,
+    a VP schedule's special forms and a shift's ``lambda_S = lambda - 2 log S``."""
+    sched = schedule(name)
+    steps = list(sched.steps)
+    inverse = sched.time_of_lambda()
+    steps.append(define(f"{name}: lambda(t)", sp.Eq(lam, sched.lam)))
+    base, offset = sched, sp.Integer(0)
+    if sched.base is not None:
+        # lambda_S = lambda_base - 2 log S (confirmed below): t_S(lambda) inverts lambda_S iff
+        # it inverts lambda_base at lambda + 2 log S
+        base, offset = schedule(sched.base), 2 * sp.log(sp.Symbol("shift", positive=True))
+    if base.through_alpha is not None:
+        # lambda is a function of alpha^2 alone here: confirm through it
+        steps.append(confirm(sp.expand_log(sp.log(base.alpha.subs(time, inverse) ** 2),
+                                           force=True),
+                             sp.expand_log(sp.log(_alpha_of_lambda(base) ** 2),
+                                           force=True).subs(lam, lam + offset),
+                             f"{name}: t(lambda) = {inverse} gives the alpha^2 of level "
+                             "lambda, i.e. it inverts lambda(t)", method="together"))
+    else:
+        steps.append(confirm(sp.expand_log(base.lam.subs(time, inverse), force=True),
+                             lam + offset, f"{name}: t(lambda) = {inverse} inverts lambda(t)"))
+    steps.append(confirm(sched.g_squared(), -sched.sigma**2 * sp.diff(sched.lam, time),
+                         f"{name}: g^2 = d sigma^2/dt - 2 (alpha'/alpha) sigma^2 "
+                         "= -sigma^2 lambda'(t)"))
+    if sched.base is not None:
+        shift = sp.Symbol("shift", positive=True)
+        steps.append(confirm(sched.lam, schedule(sched.base).lam - 2 * sp.log(shift),
+                             f"{name}: lambda_S(t) = lambda(t) - 2 log S"))
+    for space in SPACES:
+        steps.append(define(f"{name}: k_{space}(t)",
+                            sp.Eq(sp.Symbol(f"k_{{{space}}}"),
+                                  schedule_conversion_factor(space, name))))
+    if sched.normalisation == "alpha^2+sigma^2=1":
+        steps.append(confirm(sched.alpha**2 + sched.sigma**2, sp.Integer(1),
+                             f"{name} is variance preserving"))
+        ratio = sched.alpha**2 / sched.sigma**2
+        for space, expected in (("score", 1 + ratio), ("x0", 1 / ratio),
+                                ("v", 1 / sched.alpha**2)):
+            steps.append(confirm(schedule_conversion_factor(space, name), expected,
+                                 f"{name}: k_{space} = "
+                                 + {"score": "1 + SNR", "x0": "1/SNR", "v": "1/alpha^2"}[space]))
+    return steps
 
 
 @_cached
@@ -409,38 +484,8 @@ def space_derivation() -> tuple[Step, ...]:
     steps.append(confirm(conversion_factor("velocity"),
                          _to_plain((_sigma_t * sp.diff(lam_t, time) / 2) ** 2),
                          "velocity: k = (sigma lambda'(t)/2)^2"))
-    for sched in (schedule(n) for n in SCHEDULES):
-        steps += sched.steps
-        inverse = sched.time_of_lambda()
-        steps.append(define(f"{sched.name}: lambda(t)", sp.Eq(lam, sched.lam)))
-        if sched.name == "vp-linear":
-            # lambda is a function of alpha^2 alone on a VP schedule: confirm through it
-            steps.append(confirm(sp.expand_log(sp.log(sched.alpha.subs(time, inverse) ** 2),
-                                               force=True),
-                                 lam - sp.log(1 + sp.exp(lam)),
-                                 f"{sched.name}: t(lambda) = {inverse} gives log alpha^2 = "
-                                 "lambda - log(1 + e^lambda), i.e. it inverts lambda(t)",
-                                 method="together"))
-        else:
-            steps.append(confirm(sp.expand_log(sched.lam.subs(time, inverse), force=True), lam,
-                                 f"{sched.name}: t(lambda) = {inverse} inverts lambda(t)"))
-        steps.append(confirm(sched.g_squared(), -sched.sigma**2 * sp.diff(sched.lam, time),
-                             f"{sched.name}: g^2 = d sigma^2/dt - 2 (alpha'/alpha) sigma^2 "
-                             "= -sigma^2 lambda'(t)"))
-        for space in SPACES:
-            steps.append(define(f"{sched.name}: k_{space}(t)",
-                                sp.Eq(sp.Symbol(f"k_{{{space}}}"),
-                                      schedule_conversion_factor(space, sched.name))))
-    vp = [schedule("vp-linear"), schedule("vp-cosine")]
-    for sched in vp:
-        steps.append(confirm(sched.alpha**2 + sched.sigma**2, sp.Integer(1),
-                             f"{sched.name} is variance preserving"))
-        ratio = sched.alpha**2 / sched.sigma**2
-        for space, expected in (("score", 1 + ratio), ("x0", 1 / ratio),
-                                ("v", 1 / sched.alpha**2)):
-            steps.append(confirm(schedule_conversion_factor(space, sched.name), expected,
-                                 f"{sched.name}: k_{space} = "
-                                 + {"score": "1 + SNR", "x0": "1/SNR", "v": "1/alpha^2"}[space]))
+    for name in (*SCHEDULES, *SCHEDULE_INSTANCES):
+        steps += _schedule_steps(name)
     steps.append(confirm(schedule_conversion_factor("velocity", "rectified-flow"),
                          1 / (1 - time) ** 2, "rectified flow: k_velocity = 1/(1 - t)^2"))
     steps.append(confirm(schedule_conversion_factor("F", "edm"),

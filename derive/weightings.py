@@ -166,13 +166,13 @@ def _registered(record: Weighting) -> bool:
 
 
 def _variable(variable: str, schedule: str) -> str:
-    spaces.schedule(schedule)
+    unit_alpha = spaces.schedule(schedule).alpha == 1  # VE, EDM: sigma alone is the level
     if variable == "auto":
-        return "sigma" if schedule in ("ve", "edm") else "t"
+        return "sigma" if unit_alpha else "t"
     if variable not in ("t", "lambda", "sigma"):
         raise InvalidArgumentError("variable", variable, "unknown variable",
                                    "choose t, lambda or sigma")
-    if variable == "sigma" and schedule not in ("ve", "edm"):
+    if variable == "sigma" and not unit_alpha:
         raise InvalidArgumentError("variable", variable,
                                    f"sigma alone does not fix the level on {schedule}",
                                    "use t or lambda")

@@ -57,8 +57,13 @@ def check_space_name(space: object, with_lambda: bool = True) -> str:
 
 
 def check_schedule_name(schedule: object) -> str:
-    """A schedule name of :data:`derive.SCHEDULES`."""
-    return check_choice("--schedule", schedule, spaces.SCHEDULES, "schedule")
+    """A schedule name: a family of :data:`derive.SCHEDULES` with its parameters and a
+    shift (``ve:0.02:100``, ``vp-cosine:0.008``, ``rectified-flow:shift=3``)."""
+    try:
+        return spaces.schedule(schedule).name if isinstance(schedule, str) else check_choice(
+            "--schedule", schedule, spaces.SCHEDULES, "schedule")
+    except derive.InvalidArgumentError as exc:
+        raise InvalidArgumentError("--schedule", schedule, exc.problem, exc.fix) from None
 
 
 def schedule_parameters(schedule: str) -> dict[str, sp.Expr]:
@@ -176,4 +181,7 @@ def expected_optimal_curve(mixture: GaussianMixture, space: str, schedule: str, 
 def display_variable(schedule: str) -> str:
     """The variable a weight on ``schedule`` is shown in: sigma (ve, edm), t (vp-linear) or
     lambda."""
-    return {"ve": "sigma", "edm": "sigma", "vp-linear": "t"}.get(schedule, "lambda")
+    sched = spaces.schedule(schedule)
+    if sched.alpha == 1:
+        return "sigma"
+    return "t" if schedule.split(":")[0] in ("vp-linear", "sub-vp") else "lambda"

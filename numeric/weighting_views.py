@@ -56,7 +56,7 @@ def show_weighting(text: str, space: str | None, schedule: str, *, sigma_data: A
         space = "eps"
     variable = display_variable(schedule)
     weight = record.in_space(space, schedule, variable=variable, values=values)
-    density_variable = "t" if schedule == "vp-linear" else "lambda"
+    density_variable = "t" if variable == "t" else "lambda"
     density = record.density_form(schedule, variable=density_variable, values=values)
     sched = derive.schedule(schedule)
     general = None if record.space == "lambda" else record.general(space)

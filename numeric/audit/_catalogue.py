@@ -424,6 +424,32 @@ def _one_space(space: str, wrong: Callable[[sp.Expr], sp.Expr]):
     return factory
 
 
+_COSINE_S = sp.Symbol("cosine_s", positive=True)
+_SHIFT = sp.Symbol("shift", positive=True)
+
+
+def _on_family(prefix: str, wrong: Callable[[spaces.Schedule], spaces.Schedule]):
+    """A wrong version of every schedule whose name starts with ``prefix`` (``"vp-cosine:"``
+    for the offset cosine, which always has a parameter)."""
+    def factory(original: Callable) -> Callable:
+        def mutated(name: str) -> spaces.Schedule:
+            built = original(name)
+            family = name.split(":")[0]
+            hit = name.startswith(prefix) if prefix.endswith(":") else family == prefix
+            return wrong(built) if hit and "shift=" not in name else built
+        return mutated
+    return factory
+
+
+def _on_shift(wrong: Callable[[spaces.Schedule], spaces.Schedule]):
+    def factory(original: Callable) -> Callable:
+        def mutated(name: str) -> spaces.Schedule:
+            built = original(name)
+            return wrong(built) if built.base is not None else built
+        return mutated
+    return factory
+
+
 def _without_half(vp: spaces.Schedule) -> spaces.Schedule:
     alpha = vp.alpha**2
     return dataclasses.replace(vp, alpha=alpha, sigma=sp.sqrt(1 - alpha**2))
@@ -453,9 +479,33 @@ WEIGHTING_MUTANTS: tuple[WeightingMutant, ...] = (
                     "W = p(t) w_X k_X without |dt/dlambda| (the change of variable forgotten)",
                     lambda original: lambda weight, space, density: (
                         original(weight, space, density) * spaces.lambda_speed)),
-    WeightingMutant("vp-linear-half-forgotten", ("P1",), "_vp_linear",
+    WeightingMutant("vp-linear-half-forgotten", ("P1",), "_built",
                     "VP-linear: alpha = exp(-int_0^t beta), the 1/2 of score_sde forgotten",
-                    lambda original: lambda: _without_half(original())),
+                    _on_family("vp-linear", _without_half)),
+    WeightingMutant("sub-vp-std-unsquared", ("P1",), "_built",
+                    "sub-VP: sigma = 1 - alpha (score_sde's std is 1 - alpha^2)",
+                    _on_family("sub-vp", lambda s: dataclasses.replace(
+                        s, sigma=1 - s.alpha, through_alpha=1 - spaces.alpha))),
+    WeightingMutant("cosine-offset-unnormalised", ("P1",), "_built",
+                    "offset cosine: alpha = cos((t + s)/(1 + s) pi/2), f(0) forgotten",
+                    _on_family("vp-cosine:", lambda s: dataclasses.replace(
+                        s, alpha=s.alpha * sp.cos(_COSINE_S / (1 + _COSINE_S) * sp.pi / 2),
+                        sigma=sp.sqrt(1 - (s.alpha * sp.cos(
+                            _COSINE_S / (1 + _COSINE_S) * sp.pi / 2)) ** 2)))),
+    WeightingMutant("linear-logsnr-reversed", ("P1",), "_built",
+                    "linear log-SNR: alpha and sigma swapped (alpha^2 = sigmoid(-lambda))",
+                    _on_family("linear-logsnr", lambda s: dataclasses.replace(
+                        s, alpha=s.sigma, sigma=s.alpha))),
+    WeightingMutant("shift-inverted", ("P1",), "_built",
+                    "shift S read as 1/S (sigma/alpha divided by S, not multiplied)",
+                    _on_shift(lambda s: dataclasses.replace(
+                        s, alpha=s.alpha.subs(_SHIFT, 1 / _SHIFT),
+                        sigma=s.sigma.subs(_SHIFT, 1 / _SHIFT)))),
+    WeightingMutant("schedule-parameters-ignored", ("P1",), "_built",
+                    "a schedule's parameters in its name ignored (ve:0.02:100 read as ve)",
+                    lambda original: lambda name: dataclasses.replace(
+                        original(name.split(":")[0]), name=name)
+                    if name.split(":")[0] == "ve" else original(name)),
     ZooMutant("leading-term-doubled", ("P1",), "leading_term",
               "Weighting.leading twice the leading term of the weight",
               lambda original: lambda expr: 2 * original(expr)),

@@ -29,6 +29,7 @@ __all__ = [
     "reference_schedule",
     "reference_targets",
     "rounding_scale",
+    "schedule_values",
     "squared_errors",
     "textbook_weight",
 ]
@@ -41,14 +42,71 @@ SAMPLE_TOL = 1e-12
 
 SCHEDULE_DEFAULTS = {"sigma_min": 0.01, "sigma_max": 50.0, "beta_min": 0.1, "beta_max": 20.0}
 
+#: Each family's parameters in the order a schedule name gives them, with the defaults of
+#: the sources (score_sde's VESDE/VPSDE/subVPSDE, EDM's sampling range, VDM's gamma range).
+_FAMILY_PARAMETERS = {
+    "ve": (("sigma_min", 0.01), ("sigma_max", 50.0)),
+    "vp-linear": (("beta_min", 0.1), ("beta_max", 20.0)),
+    "sub-vp": (("beta_min", 0.1), ("beta_max", 20.0)),
+    "edm": (("sigma_min", 0.002), ("sigma_max", 80.0)),
+    "linear-logsnr": (("lambda_min", -5.0), ("lambda_max", 13.3)),
+    "vp-cosine": (("cosine_s", 0.0),),
+    "rectified-flow": (),
+}
+
+#: The clamp of the offset cosine schedule on alpha^2 (StableCascade's GDF CosineSchedule).
+COSINE_CLAMP = (1e-4, 1 - 1e-4)
+
+
+def schedule_values(name: str) -> dict[str, float]:
+    """The family and the parameters of a schedule name ``FAMILY[:P...][:shift=S]``, read
+    from the text here (not through derive): ``{"family": ..., parameter: value}``."""
+    family, *rest = name.split(":")
+    out: dict = {"family": family, "shift": 1.0}
+    if rest and rest[-1].startswith("shift="):
+        out["shift"] = float(rest.pop().split("=", 1)[1])
+    names = _FAMILY_PARAMETERS[family]
+    numbers = [float(r) for r in rest] or [v for _, v in names]
+    out.update({k: v for (k, _), v in zip(names, numbers, strict=True)})
+    return out
+
+
+def _cosine_time(s: float, c: float) -> float:
+    """The t where the offset cosine has ``alpha^2 = c``: ``cos(theta)^2 = c cos(theta_0)^2``."""
+    theta0 = s / (1 + s) * np.pi / 2
+    return float(np.arccos(np.sqrt(c) * np.cos(theta0)) * (1 + s) * 2 / np.pi - s)
+
+
+class _Ranges(dict):
+    """t ranges by schedule name, worked out on first use from the family's definition:
+    ``full`` the schedule's own range, else the range of the numerical checks (inside it,
+    away from lambda = +-inf)."""
+
+    def __init__(self, full: bool) -> None:
+        super().__init__()
+        self.full = full
+
+    def __missing__(self, name: str) -> tuple[float, float]:
+        v = schedule_values(name)
+        family = v["family"]
+        if family == "edm":
+            low, high = v["sigma_min"], v["sigma_max"]
+            value = (low, high) if self.full else (5 * low, high / 4)
+        elif family == "vp-cosine" and v["cosine_s"] > 0:
+            low, high = (_cosine_time(v["cosine_s"], c) for c in reversed(COSINE_CLAMP))
+            inset = 0 if self.full else 0.02 * (high - low)
+            value = (low + inset, high - inset)
+        elif family in ("ve", "linear-logsnr") or self.full:
+            value = (0.0, 1.0)
+        else:
+            value = (0.02, 0.98)
+        self[name] = value
+        return value
+
 
 #: t ranges of the numerical checks (inside each schedule's range, away from lambda = +-inf).
-CHECK_RANGE = {"ve": (0.0, 1.0), "vp-linear": (0.02, 0.98), "vp-cosine": (0.02, 0.98),
-                "rectified-flow": (0.02, 0.98), "edm": (0.01, 20.0)}
-
-
-FULL_RANGE = {"ve": (0.0, 1.0), "vp-linear": (0.0, 1.0), "vp-cosine": (0.0, 1.0),
-               "rectified-flow": (0.0, 1.0), "edm": (0.002, 80.0)}
+CHECK_RANGE = _Ranges(full=False)
+FULL_RANGE = _Ranges(full=True)
 
 
 VALUES = {"sigma_data": 0.5, "P_mean": -1.2, "P_std": 1.2, "gamma": 5.0, "k": 1.0,
@@ -56,21 +114,56 @@ VALUES = {"sigma_data": 0.5, "P_mean": -1.2, "P_std": 1.2, "gamma": 5.0, "k": 1.
 
 
 def reference_schedule(name: str, t: Array) -> dict[str, Array]:
-    """``alpha, sigma, alpha', sigma'`` of a schedule, from its definition."""
+    """``alpha, sigma, alpha', sigma'`` of a schedule, from its definition (with its
+    parameters and shift, :func:`schedule_values`)."""
     t = np.asarray(t, dtype=np.float64)
+    v = schedule_values(name)
+    level = _unshifted(v, t)
+    shift = v["shift"]
+    if shift == 1.0:
+        return level
+    a, s, da, ds = level["alpha"], shift * level["sigma"], level["alpha'"], shift * level["sigma'"]
+    family = v["family"]
+    if family in ("ve", "edm"):            # alpha = 1: sigma -> S sigma
+        return {"alpha": a, "sigma": s, "alpha'": da, "sigma'": ds}
+    if family == "rectified-flow":         # SD3: sigma -> S sigma/(1 + (S - 1) sigma)
+        norm, dnorm = a + s, da + ds
+    elif family in ("vp-linear", "vp-cosine", "linear-logsnr"):
+        norm = np.sqrt(a**2 + s**2)        # stay variance preserving
+        dnorm = (a * da + s * ds) / norm
+    else:
+        raise KeyError(name)
+    return {"alpha": a / norm, "sigma": s / norm, "alpha'": da / norm - a * dnorm / norm**2,
+            "sigma'": ds / norm - s * dnorm / norm**2}
+
+
+def _unshifted(v: dict, t: Array) -> dict[str, Array]:
     one, zero = np.ones_like(t), np.zeros_like(t)
+    name = v["family"]
     if name == "ve":
-        lo, hi = SCHEDULE_DEFAULTS["sigma_min"], SCHEDULE_DEFAULTS["sigma_max"]
+        lo, hi = v["sigma_min"], v["sigma_max"]
         sigma = lo * (hi / lo) ** t
         return {"alpha": one, "sigma": sigma, "alpha'": zero, "sigma'": sigma * math.log(hi / lo)}
-    if name == "vp-linear":
-        b0, b1 = SCHEDULE_DEFAULTS["beta_min"], SCHEDULE_DEFAULTS["beta_max"]
+    if name in ("vp-linear", "sub-vp"):
+        b0, b1 = v["beta_min"], v["beta_max"]
         beta = b0 + (b1 - b0) * t
         integral = b0 * t + (b1 - b0) * t**2 / 2
         alpha = np.exp(-integral / 2)
+        if name == "sub-vp":   # score_sde's subVPSDE: std = 1 - exp(-int beta)
+            return {"alpha": alpha, "sigma": -np.expm1(-integral), "alpha'": -beta * alpha / 2,
+                    "sigma'": beta * alpha**2}
         sigma = np.sqrt(-np.expm1(-integral))
         return {"alpha": alpha, "sigma": sigma, "alpha'": -beta * alpha / 2,
                 "sigma'": beta * alpha**2 / (2 * sigma)}
+    if name == "vp-cosine" and v["cosine_s"] > 0:
+        # improved DDPM: alpha_bar = f(t)/f(0), f = cos((t + s)/(1 + s) pi/2)^2
+        s = v["cosine_s"]
+        theta, rate = (t + s) / (1 + s) * np.pi / 2, np.pi / (2 * (1 + s))
+        c0 = np.cos(s / (1 + s) * np.pi / 2)
+        alpha = np.cos(theta) / c0
+        sigma = np.sqrt(1 - alpha**2)
+        dalpha = -rate * np.sin(theta) / c0
+        return {"alpha": alpha, "sigma": sigma, "alpha'": dalpha, "sigma'": -alpha * dalpha / sigma}
     if name == "vp-cosine":
         angle = np.pi * t / 2
         return {"alpha": np.cos(angle), "sigma": np.sin(angle),
@@ -79,6 +172,12 @@ def reference_schedule(name: str, t: Array) -> dict[str, Array]:
         return {"alpha": 1 - t, "sigma": t, "alpha'": -one, "sigma'": one}
     if name == "edm":
         return {"alpha": one, "sigma": t, "alpha'": zero, "sigma'": one}
+    if name == "linear-logsnr":   # VDM: alpha^2 = sigmoid(lambda), lambda linear in t
+        lo, hi = v["lambda_min"], v["lambda_max"]
+        level, speed = hi - (hi - lo) * t, hi - lo
+        alpha, sigma = np.sqrt(1 / (1 + np.exp(-level))), np.sqrt(1 / (1 + np.exp(level)))
+        return {"alpha": alpha, "sigma": sigma, "alpha'": -alpha * sigma**2 * speed / 2,
+                "sigma'": sigma * alpha**2 * speed / 2}
     raise KeyError(name)
 
 

@@ -48,6 +48,7 @@ from numeric.checks._p1_reference import (
     reference_schedule,
     reference_targets,
     rounding_scale,
+    schedule_values,
     squared_errors,
     textbook_weight,
 )
@@ -102,19 +103,22 @@ def _derived_weight(record: derive.Weighting, space: str, schedule: str):
     mutant's :meth:`WeightingMutant.substituted` empties the memo)."""
     key = (record.name, space, schedule)
     if key not in _LAMBDIFIED:
-        _LAMBDIFIED[key] = _in_t(record.in_space(space, schedule, variable="t", simplify=False))
+        _LAMBDIFIED[key] = _in_t(record.in_space(space, schedule, variable="t", simplify=False),
+                                 schedule)
     return _LAMBDIFIED[key]
 
 
-def _in_t(expr: sp.Expr):
-    """A derived expression in ``t`` as a NumPy function, the schedule and weighting
-    parameters bound to the values of the checks."""
-    return sp.lambdify(spaces.time, bind_by_name(expr, {**SCHEDULE_DEFAULTS, **VALUES}),
-                       "numpy")
+def _in_t(expr: sp.Expr, schedule: str):
+    """A derived expression in ``t`` as a NumPy function, the schedule's parameters (read
+    from its name, :func:`schedule_values`) and the weightings' bound to the values of the
+    checks."""
+    values = {**SCHEDULE_DEFAULTS, **schedule_values(schedule), **VALUES}
+    values.pop("family")
+    return sp.lambdify(spaces.time, bind_by_name(expr, values), "numpy")
 
 
 def _derived_density(record: derive.Weighting, schedule: str):
-    return _in_t(record.density_form(schedule, variable="t", simplify=False))
+    return _in_t(record.density_form(schedule, variable="t", simplify=False), schedule)
 
 
 def _records(names: tuple[str, ...], schedule: str) -> list[derive.Weighting]:
@@ -220,9 +224,10 @@ def _schedule_factor_task(schedules: tuple[str, ...]):
             at_one = reference_targets(-s / a, np.ones_like(t), a, s, da, ds, sigma_data)
             at_zero = reference_targets(np.zeros_like(t), np.zeros_like(t), a, s, da, ds,
                                         sigma_data)
-            parameters = dict(derive.schedule(name).parameters)
+            parameters = {k: v for k, v in schedule_values(name).items() if k != "family"}
             for space in spaces.SPACES:
-                expr = derived("schedule_conversion_factor")(space, name).subs(parameters)
+                expr = bind_by_name(derived("schedule_conversion_factor")(space, name),
+                                    parameters)
                 function = sp.lambdify((derive.symbols.t, derive.symbols.sigma_data), expr,
                                        "numpy")
                 value = np.broadcast_to(function(t, sigma_data), t.shape)
@@ -232,6 +237,52 @@ def _schedule_factor_task(schedules: tuple[str, ...]):
         return Check("k_X(t) on each schedule vs the textbook targets' eps coefficient",
                      "exact", worst, ZOO_TOL, worst <= ZOO_TOL,
                      f"{', '.join(schedules)}: 9 random t each, 6 spaces")
+    return run
+
+
+def _schedule_task(schedules: tuple[str, ...]):
+    """derive's schedules (``alpha``, ``sigma`` and their t-derivatives, ``lambda(t)``, the
+    inverse ``t(lambda)``, ``g^2`` and the range of ``t``), parameters and shift included,
+    against the definitions written here (:func:`reference_schedule`, with the parameters
+    read from the name)."""
+    def run(rng: np.random.Generator, alpha: float) -> Check:
+        worst, where = 0.0, ""
+        for name in schedules:
+            sched = derive.schedule(name)
+            # derive's own parameter values, as dsmw weighting binds them: a name whose
+            # parameters derive dropped then disagrees with the definition here
+            values = {**VALUES, **{s.name: v for s, v in sched.parameters}}
+            try:
+                sched.time_of_lambda()
+            except derive.InvalidArgumentError as exc:
+                # derive cannot invert its own lambda(t): the schedule is wrong, not the check
+                return Check("schedules vs their definition", "exact", math.inf, ZOO_TOL, False,
+                             f"{name}: {exc}")
+            low, high = CHECK_RANGE[name]
+            t = np.sort(rng.uniform(low, high, 7))
+            level = reference_schedule(name, t)
+            time = spaces.time
+            exprs = [sched.alpha, sched.sigma, sp.diff(sched.alpha, time),
+                     sp.diff(sched.sigma, time), sched.lam, sched.g_squared()]
+            function = sp.lambdify(time, [bind_by_name(e, values) for e in exprs], "numpy")
+            reference = [level["alpha"], level["sigma"], level["alpha'"], level["sigma'"],
+                         np.log(level["alpha"] ** 2 / level["sigma"] ** 2), g_squared(level)]
+            inverse = sp.lambdify(spaces.lam, bind_by_name(sched.time_of_lambda(), values),
+                                  "numpy")
+            derived_values = [np.broadcast_to(v, t.shape) for v in function(t)]
+            derived_values.append(np.broadcast_to(inverse(reference[4]), t.shape))
+            derived_values.append(np.array([float(v) for v in sched.t_range]))
+            reference += [t, np.array(FULL_RANGE[name])]
+            labels = ("alpha", "sigma", "alpha'", "sigma'", "lambda", "g^2", "t(lambda)",
+                      "t range")
+            for label, got, ref in zip(labels, derived_values, reference, strict=True):
+                error = float(np.max(np.abs(got - ref) / np.maximum(np.abs(ref), 1.0)))
+                if error > worst:
+                    worst, where = error, f"{name}: {label}"
+        return Check("schedules vs their definition", "exact", worst, ZOO_TOL, worst <= ZOO_TOL,
+                     f"{len(schedules)} schedules (parameters and shifts included), 7 random "
+                     f"t each: alpha, sigma, their derivatives, lambda, t(lambda), g^2, range"
+                     + (f"; worst at {where}" if where else ""))
     return run
 
 
@@ -530,23 +581,30 @@ def clear_caches() -> None:
 #: ``derive.weightings()`` (read when the check runs), every space.
 _QUICK_ZOO = {"schedules": ("vp-cosine",), "zoo": ("edm", "min-snr", "sigmoid"),
               "targets": ("score", "eps", "x0", "v")}
-_FULL_ZOO = {"schedules": spaces.SCHEDULES, "zoo": None, "targets": spaces.SPACES}
+#: Every family at its defaults and the instances with parameters and shifts of derive.
+_ALL_SCHEDULES = (*spaces.SCHEDULES, *spaces.SCHEDULE_INSTANCES)
+_FULL_ZOO = {"schedules": _ALL_SCHEDULES, "zoo": None, "targets": spaces.SPACES}
 
 TASKS: tuple[TaskSpec, ...] = (
+    TaskSpec("schedules vs their definition", "exact", _schedule_task,
+             quick={"schedules": ("vp-linear", "sub-vp", "linear-logsnr", "vp-cosine:0.008",
+                                  "rectified-flow:shift=3", "ve:0.02:100",
+                                  "vp-cosine:shift=2")},
+             full={"schedules": _ALL_SCHEDULES}),
     TaskSpec("conversion factors", "exact", _conversion_task,
              quick={"draws": 2_000}, full={"draws": 50_000}),
     TaskSpec("zoo definitions", "exact", _textbook_task,
              quick={"schedules": ("vp-cosine", "vp-linear", "edm")},
-             full={"schedules": spaces.SCHEDULES}),
+             full={"schedules": _ALL_SCHEDULES}),
     TaskSpec("zoo conversions", "exact", _zoo_task, quick=_QUICK_ZOO, full=_FULL_ZOO),
     TaskSpec("losses agree in expectation", "monte-carlo", _monte_carlo_task,
              quick={"draws": 20_000, "schedules": ("vp-cosine",),
                     "pairs": (("min-snr", ("eps", "v")), ("edm", ("score", "eps")))},
-             full={"draws": 100_000, "schedules": spaces.SCHEDULES, "pairs": None}),
+             full={"draws": 100_000, "schedules": _ALL_SCHEDULES, "pairs": None}),
     TaskSpec("same minimiser", "exact", _minimiser_task, quick=_QUICK_ZOO, full=_FULL_ZOO),
     TaskSpec("conversion factors on each schedule", "exact", _schedule_factor_task,
              # vp-linear's factors take 0.6 s to derive; quick runs it in "zoo definitions"
-             quick={"schedules": ("vp-cosine",)}, full={"schedules": spaces.SCHEDULES}),
+             quick={"schedules": ("vp-cosine",)}, full={"schedules": _ALL_SCHEDULES}),
     TaskSpec("optimal weight in each space", "exact", _optimal_in_space_task,
              quick={"levels": 3}, full={"levels": 20}),
     TaskSpec("leading terms", "exact", _leading_task, quick={"zoo": ("edm", "min-snr", "p2",

@@ -203,18 +203,16 @@ def check_weight(expression: str, space: str, schedule: str, name: str | None = 
 
 def _variance_preserving(schedule: str) -> bool:
     """``alpha^2 + sigma^2 = 1`` on the schedule (SymPy decides)."""
-    import sympy as sp
 
     import derive
 
-    sched = derive.schedule(schedule)
-    return sp.simplify(sched.alpha**2 + sched.sigma**2 - 1) == 0
+    return derive.schedule(schedule).normalisation == "alpha^2+sigma^2=1"
 
 
 
 def _tidy_reference(record, space: str, schedule: str, values) -> Any:
     if space == "lambda":
-        return record.density_form(schedule, variable="t" if schedule == "vp-linear"
+        return record.density_form(schedule, variable="t" if display_variable(schedule) == "t"
                                    else "lambda", values=values)
     return record.in_space(space, schedule, variable=display_variable(schedule),
                            values=values)

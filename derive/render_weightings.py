@@ -23,7 +23,7 @@ _FIGURE_COMMAND = ("dsmw weighting plot edm min-snr:5 ddpm v-prediction sigmoid:
                   "optimal-gaussian:1.3 --space lambda --schedule vp-cosine "
                   f"--mixture two-mode-1d --out notes/{_FIGURE}")
 
-_DENSITY_VARIABLE = {"vp-linear": "t"}
+_DENSITY_VARIABLE = {"vp-linear": "t", "sub-vp": "t"}
 
 
 def latex(expr: sp.Basic) -> str:
@@ -124,7 +124,7 @@ def render_weightings_note() -> str:
     for space in spaces.SPACES:
         lines.append(f"| {space} | {_m(optimal_weight_in_space(space)[0])} |")
     lines += ["", "## Density forms $W$ per schedule", "",
-              "In $\\lambda$ (`lam`), except on vp-linear where it is given in $t$ "
+              "In $\\lambda$ (`lam`), except on vp-linear and sub-vp where it is given in $t$ "
               "(with $\\lambda(t)$ in the schedule table). Parameters are symbolic; a "
               "weighting's own sampling density is folded in (uniform $t$ unless it "
               "defines one; sd3's logit-normal density is a density of $t$ in (0, 1), "

@@ -52,6 +52,7 @@ from numeric.checks._p1_reference import (
     squared_errors,
     textbook_weight,
 )
+from numeric.checks._p1_schedules import schedule_task as _schedule_task
 from numeric.checks._records import Check, TaskSpec, relative_error
 from numeric.examples import example
 from numeric.montecarlo import Estimate, concatenate, mean_estimate, z_test
@@ -237,52 +238,6 @@ def _schedule_factor_task(schedules: tuple[str, ...]):
         return Check("k_X(t) on each schedule vs the textbook targets' eps coefficient",
                      "exact", worst, ZOO_TOL, worst <= ZOO_TOL,
                      f"{', '.join(schedules)}: 9 random t each, 6 spaces")
-    return run
-
-
-def _schedule_task(schedules: tuple[str, ...]):
-    """derive's schedules (``alpha``, ``sigma`` and their t-derivatives, ``lambda(t)``, the
-    inverse ``t(lambda)``, ``g^2`` and the range of ``t``), parameters and shift included,
-    against the definitions written here (:func:`reference_schedule`, with the parameters
-    read from the name)."""
-    def run(rng: np.random.Generator, alpha: float) -> Check:
-        worst, where = 0.0, ""
-        for name in schedules:
-            sched = derive.schedule(name)
-            # derive's own parameter values, as dsmw weighting binds them: a name whose
-            # parameters derive dropped then disagrees with the definition here
-            values = {**VALUES, **{s.name: v for s, v in sched.parameters}}
-            try:
-                sched.time_of_lambda()
-            except derive.InvalidArgumentError as exc:
-                # derive cannot invert its own lambda(t): the schedule is wrong, not the check
-                return Check("schedules vs their definition", "exact", math.inf, ZOO_TOL, False,
-                             f"{name}: {exc}")
-            low, high = CHECK_RANGE[name]
-            t = np.sort(rng.uniform(low, high, 7))
-            level = reference_schedule(name, t)
-            time = spaces.time
-            exprs = [sched.alpha, sched.sigma, sp.diff(sched.alpha, time),
-                     sp.diff(sched.sigma, time), sched.lam, sched.g_squared()]
-            function = sp.lambdify(time, [bind_by_name(e, values) for e in exprs], "numpy")
-            reference = [level["alpha"], level["sigma"], level["alpha'"], level["sigma'"],
-                         np.log(level["alpha"] ** 2 / level["sigma"] ** 2), g_squared(level)]
-            inverse = sp.lambdify(spaces.lam, bind_by_name(sched.time_of_lambda(), values),
-                                  "numpy")
-            derived_values = [np.broadcast_to(v, t.shape) for v in function(t)]
-            derived_values.append(np.broadcast_to(inverse(reference[4]), t.shape))
-            derived_values.append(np.array([float(v) for v in sched.t_range]))
-            reference += [t, np.array(FULL_RANGE[name])]
-            labels = ("alpha", "sigma", "alpha'", "sigma'", "lambda", "g^2", "t(lambda)",
-                      "t range")
-            for label, got, ref in zip(labels, derived_values, reference, strict=True):
-                error = float(np.max(np.abs(got - ref) / np.maximum(np.abs(ref), 1.0)))
-                if error > worst:
-                    worst, where = error, f"{name}: {label}"
-        return Check("schedules vs their definition", "exact", worst, ZOO_TOL, worst <= ZOO_TOL,
-                     f"{len(schedules)} schedules (parameters and shifts included), 7 random "
-                     f"t each: alpha, sigma, their derivatives, lambda, t(lambda), g^2, range"
-                     + (f"; worst at {where}" if where else ""))
     return run
 
 

@@ -11,6 +11,7 @@ decided on a generic entry and witnessed at concrete sizes.
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
 
 import sympy as sp
 
@@ -134,35 +135,44 @@ def _counterexample(reduced: sp.Expr, text: str) -> str:
     return ""
 
 
-def _witness(difference: sp.Expr, text: str) -> tuple[int, str]:
-    """The second witness of a confirmed identity: ``difference`` (as given, not as SymPy
-    reduced it) evaluated to 50 digits at :data:`WITNESS_POINTS` random rational points,
-    with concrete functions for unknown ones. Returns the number of points where it
-    vanished and, if it did not vanish somewhere, the point (a SymPy reduction bug)."""
-    rng = random.Random("witness:" + text)
-    prepared = _evaluable(difference, rng)
+def _fifty_digit_values(expr: sp.Expr, seed: str, tries: int, what: str
+                        ) -> Iterator[tuple[float, sp.Expr, str]]:
+    """``(|value|, value, point)`` of ``expr`` to 50 digits at up to ``tries`` random
+    rational points (concrete functions for unknown ones), skipping points where it is
+    undefined or its evaluation runs out of :data:`POINT_SECONDS`."""
+    rng = random.Random(seed)
+    prepared = _evaluable(expr, rng)
     if prepared is None:
-        return 0, ""
+        return
     expr, functions = prepared
     symbols = sorted((s for s in expr.free_symbols if isinstance(s, sp.Symbol)
                       and not isinstance(s, sp.Dummy)), key=sp.default_sort_key)
-    vanished = 0
-    for _ in range(WITNESS_POINTS * 2):
-        if vanished >= WITNESS_POINTS:
-            break
+    for _ in range(tries):
         point = {s: _sample_value(s, rng) for s in symbols}
         try:
-            value = bounded(POINT_SECONDS, "witness evaluation", _value_at, expr, point, rng)
+            value = bounded(POINT_SECONDS, what, _value_at, expr, point, rng)
             magnitude = abs(complex(value))
         except (ZeroDivisionError, TypeError, ValueError, OutOfTime):
             continue
         if value.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
             continue
+        yield magnitude, value, ", ".join([f"{k} = {v}" for k, v in point.items()]
+                                          + ([functions] if functions else []))
+
+
+def _witness(difference: sp.Expr, text: str) -> tuple[int, str]:
+    """The second witness of a confirmed identity: ``difference`` (as given, not as SymPy
+    reduced it) evaluated to 50 digits at :data:`WITNESS_POINTS` random rational points,
+    with concrete functions for unknown ones. Returns the number of points where it
+    vanished and, if it did not vanish somewhere, the point (a SymPy reduction bug)."""
+    vanished = 0
+    for magnitude, value, shown in _fifty_digit_values(difference, "witness:" + text,
+                                                       WITNESS_POINTS * 2, "witness evaluation"):
         if magnitude < 1e-30:
             vanished += 1
+            if vanished >= WITNESS_POINTS:
+                break
         elif magnitude > 1e-15:
-            shown = ", ".join([f"{k} = {v}" for k, v in point.items()]
-                              + ([functions] if functions else []))
             return vanished, (f"SymPy reduced lhs - rhs to 0, but it is {sp.N(value, 6)} "
                               f"at {shown}")
     return vanished, ""
@@ -170,20 +180,10 @@ def _witness(difference: sp.Expr, text: str) -> tuple[int, str]:
 
 def _nonzero_value(expr: sp.Expr, text: str) -> str:
     """A point where ``expr`` is nonzero to 50 digits (``""`` if none was found)."""
-    rng = random.Random("nonzero:" + text)
-    prepared = _evaluable(expr, rng)
-    if prepared is None:
-        return ""
-    expr, _ = prepared
-    symbols = sorted(expr.free_symbols, key=sp.default_sort_key)
-    for _ in range(WITNESS_POINTS):
-        point = {s: _sample_value(s, rng) for s in symbols}
-        try:
-            value = bounded(POINT_SECONDS, "evaluation at a point", _value_at, expr, point, rng)
-            if not value.has(sp.zoo, sp.nan, sp.oo, -sp.oo) and abs(complex(value)) > 1e-15:
-                return f"{sp.N(value, 6)} at " + ", ".join(f"{k} = {v}" for k, v in point.items())
-        except (ZeroDivisionError, TypeError, ValueError, OutOfTime):
-            continue
+    for magnitude, value, shown in _fifty_digit_values(expr, "nonzero:" + text,
+                                                       WITNESS_POINTS, "evaluation at a point"):
+        if magnitude > 1e-15:
+            return f"{sp.N(value, 6)} at {shown}"
     return ""
 
 

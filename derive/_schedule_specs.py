@@ -22,7 +22,8 @@ from derive._budget import OutOfTime, bounded
 from derive._errors import InvalidArgumentError
 from derive.claim import define
 
-__all__ = ["FAMILIES", "ScheduleName", "build_schedule", "parse_schedule_name"]
+__all__ = ["FAMILIES", "SHOWN_IN_T", "ScheduleName", "build_schedule", "normalisation",
+           "parse_schedule_name", "real_between", "shift_symbol"]
 
 time = sp.Symbol("t", positive=True)
 alpha_symbol = sp.Symbol("alpha", positive=True)
@@ -62,6 +63,10 @@ FAMILIES: dict[str, Family] = {f.name: f for f in (
     Family("linear-logsnr", ((lambda_min, sp.Integer(-5)), (lambda_max, sp.Rational(133, 10))),
            "linear-logsnr[:LAMBDA_MIN:LAMBDA_MAX]"),
 )}
+
+#: Families whose formulas are shown in ``t``: their ``t(lambda)`` is a long root expression
+#: (``dsmw weighting show``, and the density forms of notes/weightings.md).
+SHOWN_IN_T = ("vp-linear", "sub-vp")
 
 _FIX = ("write NAME[:P1[:P2]][:shift=S], e.g. ve:0.02:100, vp-cosine:0.008, "
         "rectified-flow:shift=3; families: " + ", ".join(FAMILIES))
@@ -233,6 +238,15 @@ def build_schedule(name: str, schedule_class: type):
     return sched
 
 
+def real_between(value: sp.Expr, low: float, high: float) -> bool:
+    """Whether ``value`` evaluates to a real number in ``(low, high)``."""
+    try:
+        number = complex(sp.N(value))
+    except (TypeError, ValueError):
+        return False
+    return abs(number.imag) < 1e-9 and low < number.real < high
+
+
 def _clamped_range(alpha_of_t: sp.Expr, offset: sp.Expr) -> tuple[sp.Expr, sp.Expr]:
     """The ``t`` where the clamp of ``alpha^2`` to :data:`COSINE_CLAMP` is inactive: each
     end solves ``alpha(t)^2 = c`` (SymPy) for the root in ``(0, 1)``; outside it the level
@@ -240,8 +254,7 @@ def _clamped_range(alpha_of_t: sp.Expr, offset: sp.Expr) -> tuple[sp.Expr, sp.Ex
     ends = []
     for c in reversed(COSINE_CLAMP):
         roots = sp.solve(sp.Eq(alpha_of_t.subs(cosine_s, offset) ** 2, c), time)
-        inside = [r for r in roots if abs(complex(sp.N(r)).imag) < 1e-9
-                  and 0 < complex(sp.N(r)).real < 1]
+        inside = [r for r in roots if real_between(r, 0, 1)]
         if len(inside) != 1:
             raise InvalidArgumentError("schedule", f"vp-cosine:{offset}", "no unique clamp "
                                        f"point alpha^2 = {c} in (0, 1): {roots}",

@@ -23,9 +23,6 @@ _FIGURE_COMMAND = ("dsmw weighting plot edm min-snr:5 ddpm v-prediction sigmoid:
                   "optimal-gaussian:1.3 --space lambda --schedule vp-cosine "
                   f"--mixture two-mode-1d --out notes/{_FIGURE}")
 
-_DENSITY_VARIABLE = {"vp-linear": "t", "sub-vp": "t"}
-
-
 def latex(expr: sp.Basic) -> str:
     """LaTeX with the symbols of the parameterisations spelled as in the literature."""
     from derive.weightings import g2
@@ -130,7 +127,7 @@ def render_weightings_note() -> str:
               "defines one; sd3's logit-normal density is a density of $t$ in (0, 1), "
               "so it has no EDM row).", ""]
     for name in spaces.SCHEDULES:
-        variable = _DENSITY_VARIABLE.get(name, "lambda")
+        variable = "t" if name in spaces.SHOWN_IN_T else "lambda"
         lines += [f"### {name}", "", "| name | $W$ |", "|---|---|"]
         for w in zoo:
             if w.name == "sd3" and name == "edm":

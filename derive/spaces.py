@@ -28,11 +28,20 @@ import sympy as sp
 
 from derive._budget import OutOfTime, bounded
 from derive._errors import InvalidArgumentError
+from derive._schedule_specs import (
+    SHOWN_IN_T,
+    build_schedule,
+    normalisation,
+    parse_schedule_name,
+    real_between,
+    shift_symbol,
+)
 from derive.claim import Step, confirm, define
 from derive.symbols import sigma, sigma_data
 
 __all__ = [
     "SCHEDULES",
+    "SHOWN_IN_T",
     "SPACES",
     "Schedule",
     "alpha",
@@ -249,8 +258,6 @@ class Schedule:
     def normalisation(self) -> str | None:
         """``"alpha=1"``, ``"alpha^2+sigma^2=1"``, ``"alpha+sigma=1"`` or ``None``, found by
         SymPy from the formulas (:func:`derive._schedule_specs.normalisation`)."""
-        from derive._schedule_specs import normalisation
-
         return normalisation(self.alpha, self.sigma)
 
     @property
@@ -279,8 +286,6 @@ class Schedule:
 
 @_cached
 def _built(name: str) -> Schedule:
-    from derive._schedule_specs import build_schedule
-
     return build_schedule(name, Schedule)
 
 
@@ -301,18 +306,7 @@ def schedule(name: str) -> Schedule:
     >>> schedule("ve:0.02:100").defaults[sp.Symbol("sigma_max", positive=True)]
     100
     """
-    from derive._schedule_specs import parse_schedule_name
-
     return _built(parse_schedule_name(name).text)
-
-
-def _real_between(value: sp.Expr, low: float, high: float) -> bool:
-    """Whether ``value`` evaluates to a real number in ``(low, high)``."""
-    try:
-        number = complex(sp.N(value))
-    except (TypeError, ValueError):
-        return False
-    return abs(number.imag) < 1e-9 and low < number.real < high
 
 
 def _alpha_of_lambda(sched: Schedule) -> sp.Expr:
@@ -320,7 +314,7 @@ def _alpha_of_lambda(sched: Schedule) -> sp.Expr:
     ``alpha^2/F(alpha)^2 = e^lambda`` in ``(0, 1)``."""
     roots = sp.solve(sp.Eq(alpha**2 / sched.through_alpha**2, sp.exp(lam)), alpha)
     # probed away from lambda = 0, where a root can be 0/0
-    alphas = [r for r in roots if _real_between(r.subs(lam, sp.Rational(1, 3)), 0, 1)]
+    alphas = [r for r in roots if real_between(r.subs(lam, sp.Rational(1, 3)), 0, 1)]
     if len(alphas) != 1:
         raise InvalidArgumentError("schedule", sched.name, f"no unique alpha(lambda): {roots}",
                                    "report this as a bug")
@@ -333,8 +327,7 @@ def _time_of_lambda(name: str) -> sp.Expr:
     if sched.base is not None:
         # lambda_S(t) = lambda(t) - 2 log S (confirmed in space_derivation): t_S(lambda) =
         # t(lambda + 2 log S)
-        shift = sp.Symbol("shift", positive=True)
-        return schedule(sched.base).time_of_lambda().subs(lam, lam + 2 * sp.log(shift))
+        return schedule(sched.base).time_of_lambda().subs(lam, lam + 2 * sp.log(shift_symbol))
     if sched.through_alpha is not None:
         # sigma = F(alpha): alpha^2/F(alpha)^2 = e^lam gives alpha; then solve alpha(t)
         level_alpha = _alpha_of_lambda(sched)
@@ -352,7 +345,7 @@ def _time_of_lambda(name: str) -> sp.Expr:
     low, high = (sp.N(v.subs(sched.defaults)) for v in sched.t_range)
     middle = (sched.lam.subs(sched.defaults).subs(time, (low + high) / 2))
     probe = {**sched.defaults, lam: middle}
-    inside = [r for r in roots if _real_between(r.subs(probe), float(low) - 1e-12,
+    inside = [r for r in roots if real_between(r.subs(probe), float(low) - 1e-12,
                                                 float(high) + 1e-12)]
     if len(inside) != 1:
         raise InvalidArgumentError("schedule", name, f"no unique inverse t(lambda): {roots}",
@@ -424,7 +417,7 @@ def _schedule_steps(name: str) -> list[Step]:
     if sched.base is not None:
         # lambda_S = lambda_base - 2 log S (confirmed below): t_S(lambda) inverts lambda_S iff
         # it inverts lambda_base at lambda + 2 log S
-        base, offset = schedule(sched.base), 2 * sp.log(sp.Symbol("shift", positive=True))
+        base, offset = schedule(sched.base), 2 * sp.log(shift_symbol)
     if base.through_alpha is not None:
         # lambda is a function of alpha^2 alone here: confirm through it
         steps.append(confirm(sp.expand_log(sp.log(base.alpha.subs(time, inverse) ** 2),
@@ -440,8 +433,7 @@ def _schedule_steps(name: str) -> list[Step]:
                          f"{name}: g^2 = d sigma^2/dt - 2 (alpha'/alpha) sigma^2 "
                          "= -sigma^2 lambda'(t)"))
     if sched.base is not None:
-        shift = sp.Symbol("shift", positive=True)
-        steps.append(confirm(sched.lam, schedule(sched.base).lam - 2 * sp.log(shift),
+        steps.append(confirm(sched.lam, schedule(sched.base).lam - 2 * sp.log(shift_symbol),
                              f"{name}: lambda_S(t) = lambda(t) - 2 log S"))
     for space in SPACES:
         steps.append(define(f"{name}: k_{space}(t)",

@@ -60,8 +60,7 @@ def check_schedule_name(schedule: object) -> str:
     """A schedule name: a family of :data:`derive.SCHEDULES` with its parameters and a
     shift (``ve:0.02:100``, ``vp-cosine:0.008``, ``rectified-flow:shift=3``)."""
     try:
-        return spaces.schedule(schedule).name if isinstance(schedule, str) else check_choice(
-            "--schedule", schedule, spaces.SCHEDULES, "schedule")
+        return spaces.schedule(schedule).name
     except derive.InvalidArgumentError as exc:
         raise InvalidArgumentError("--schedule", schedule, exc.problem, exc.fix) from None
 
@@ -179,9 +178,9 @@ def expected_optimal_curve(mixture: GaussianMixture, space: str, schedule: str, 
 
 
 def display_variable(schedule: str) -> str:
-    """The variable a weight on ``schedule`` is shown in: sigma (ve, edm), t (vp-linear) or
-    lambda."""
+    """The variable a weight on ``schedule`` is shown in: sigma where ``alpha = 1`` (ve,
+    edm), t on the families of :data:`derive.spaces.SHOWN_IN_T`, else lambda."""
     sched = spaces.schedule(schedule)
     if sched.alpha == 1:
         return "sigma"
-    return "t" if schedule.split(":")[0] in ("vp-linear", "sub-vp") else "lambda"
+    return "t" if schedule.split(":")[0] in spaces.SHOWN_IN_T else "lambda"

@@ -19,9 +19,8 @@ __all__ = ["derive_p1"]
 
 #: The names of P1's checks in ``dsmw verify`` (numeric/checks/p1_spaces.py).
 _P1_CHECKS = ("schedules vs their definition", "conversion factors", "zoo definitions",
-             "zoo conversions",
-             "losses agree in expectation",
-             "same minimiser", "density form")
+             "zoo conversions", "losses agree in expectation", "same minimiser",
+             "density form")
 
 
 def derive_p1() -> Claim:

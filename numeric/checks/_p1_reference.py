@@ -59,10 +59,10 @@ COSINE_CLAMP = (1e-4, 1 - 1e-4)
 
 
 def schedule_values(name: str) -> dict[str, float]:
-    """The family and the parameters of a schedule name ``FAMILY[:P...][:shift=S]``, read
-    from the text here (not through derive): ``{"family": ..., parameter: value}``."""
+    """The parameters of a schedule name ``FAMILY[:P...][:shift=S]`` by name (``shift`` 1
+    where it has none), read from the text here (not through derive)."""
     family, *rest = name.split(":")
-    out: dict = {"family": family, "shift": 1.0}
+    out = {"shift": 1.0}
     if rest and rest[-1].startswith("shift="):
         out["shift"] = float(rest.pop().split("=", 1)[1])
     names = _FAMILY_PARAMETERS[family]
@@ -87,8 +87,7 @@ class _Ranges(dict):
         self.full = full
 
     def __missing__(self, name: str) -> tuple[float, float]:
-        v = schedule_values(name)
-        family = v["family"]
+        v, family = schedule_values(name), name.split(":")[0]
         if family == "edm":
             low, high = v["sigma_min"], v["sigma_max"]
             value = (low, high) if self.full else (5 * low, high / 4)
@@ -117,13 +116,12 @@ def reference_schedule(name: str, t: Array) -> dict[str, Array]:
     """``alpha, sigma, alpha', sigma'`` of a schedule, from its definition (with its
     parameters and shift, :func:`schedule_values`)."""
     t = np.asarray(t, dtype=np.float64)
-    v = schedule_values(name)
-    level = _unshifted(v, t)
+    v, family = schedule_values(name), name.split(":")[0]
+    level = _unshifted(family, v, t)
     shift = v["shift"]
     if shift == 1.0:
         return level
     a, s, da, ds = level["alpha"], shift * level["sigma"], level["alpha'"], shift * level["sigma'"]
-    family = v["family"]
     if family in ("ve", "edm"):            # alpha = 1: sigma -> S sigma
         return {"alpha": a, "sigma": s, "alpha'": da, "sigma'": ds}
     if family == "rectified-flow":         # SD3: sigma -> S sigma/(1 + (S - 1) sigma)
@@ -137,9 +135,8 @@ def reference_schedule(name: str, t: Array) -> dict[str, Array]:
             "sigma'": ds / norm - s * dnorm / norm**2}
 
 
-def _unshifted(v: dict, t: Array) -> dict[str, Array]:
+def _unshifted(name: str, v: dict, t: Array) -> dict[str, Array]:
     one, zero = np.ones_like(t), np.zeros_like(t)
-    name = v["family"]
     if name == "ve":
         lo, hi = v["sigma_min"], v["sigma_max"]
         sigma = lo * (hi / lo) ** t

@@ -40,7 +40,7 @@ def schedule_task(schedules: tuple[str, ...]):
             # parameters derive dropped then disagrees with the definition here
             values = {**VALUES, **{s.name: v for s, v in sched.parameters}}
             try:
-                sched.time_of_lambda()
+                time_of_lambda = sched.time_of_lambda()
             except derive.InvalidArgumentError as exc:
                 # derive cannot invert its own lambda(t): the schedule is wrong, not the check
                 return Check("schedules vs their definition", "exact", math.inf, ZOO_TOL, False,
@@ -54,8 +54,7 @@ def schedule_task(schedules: tuple[str, ...]):
             function = sp.lambdify(time, [bind_by_name(e, values) for e in exprs], "numpy")
             reference = [level["alpha"], level["sigma"], level["alpha'"], level["sigma'"],
                          np.log(level["alpha"] ** 2 / level["sigma"] ** 2), g_squared(level)]
-            inverse = sp.lambdify(spaces.lam, bind_by_name(sched.time_of_lambda(), values),
-                                  "numpy")
+            inverse = sp.lambdify(spaces.lam, bind_by_name(time_of_lambda, values), "numpy")
             derived_values = [np.broadcast_to(v, t.shape) for v in function(t)]
             derived_values.append(np.broadcast_to(inverse(reference[4]), t.shape))
             derived_values.append(np.array([float(v) for v in sched.t_range]))

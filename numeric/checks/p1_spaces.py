@@ -114,7 +114,6 @@ def _in_t(expr: sp.Expr, schedule: str):
     from its name, :func:`schedule_values`) and the weightings' bound to the values of the
     checks."""
     values = {**SCHEDULE_DEFAULTS, **schedule_values(schedule), **VALUES}
-    values.pop("family")
     return sp.lambdify(spaces.time, bind_by_name(expr, values), "numpy")
 
 
@@ -225,7 +224,7 @@ def _schedule_factor_task(schedules: tuple[str, ...]):
             at_one = reference_targets(-s / a, np.ones_like(t), a, s, da, ds, sigma_data)
             at_zero = reference_targets(np.zeros_like(t), np.zeros_like(t), a, s, da, ds,
                                         sigma_data)
-            parameters = {k: v for k, v in schedule_values(name).items() if k != "family"}
+            parameters = schedule_values(name)
             for space in spaces.SPACES:
                 expr = bind_by_name(derived("schedule_conversion_factor")(space, name),
                                     parameters)

@@ -27,9 +27,11 @@ from numeric.user_check._matrix import DIMENSIONS, check_matrix_formula, index_v
 from numeric.user_check._weight import (
     NUMERIC_TOLERANCE,
     WeightCheck,
-    check_sigma_data,
     check_weight,
     format_weight_check,
+)
+from numeric.weighting_definitions import (
+    check_sigma_data,
     parse_definition,
     resolve_weighting,
     user_weighting,

@@ -16,15 +16,9 @@ import numpy as np
 
 from numeric.user_check._symbolic import SYMPY_FAILURES, compare
 from numeric.weighting_curves import display_variable
-from numeric.weighting_definitions import (
-    check_sigma_data,
-    parse_definition,
-    resolve_weighting,
-    user_weighting,
-)
+from numeric.weighting_definitions import check_sigma_data, resolve_weighting, user_weighting
 
-__all__ = ["NUMERIC_TOLERANCE", "WeightCheck", "check_sigma_data", "check_weight",
-           "format_weight_check", "parse_definition", "resolve_weighting", "user_weighting"]
+__all__ = ["NUMERIC_TOLERANCE", "WeightCheck", "check_weight", "format_weight_check"]
 
 #: Largest relative difference over the lambda grid that still counts as the same weight.
 NUMERIC_TOLERANCE = 1e-9
@@ -108,7 +102,8 @@ def check_weight(expression: str, space: str, schedule: str, name: str | None = 
         Instead of ``name``: a second weight of your own, written in ``versus_space``
         (default ``space``), to compare with.
     definitions
-        Your weightings by name (:func:`parse_definition`), usable as ``name``.
+        Your weightings by name, usable as ``name``
+        (:func:`numeric.weighting_definitions.parse_definition`).
 
     Returns
     -------
@@ -187,7 +182,7 @@ def check_weight(expression: str, space: str, schedule: str, name: str | None = 
             constant = scale
     notes = []
     spaces_used = {space, record.space, versus_space or space}
-    if "v" in spaces_used and not _variance_preserving(schedule):
+    if "v" in spaces_used and sched.normalisation != "alpha^2+sigma^2=1":
         notes.append(f"v = alpha eps - sigma x0 is taken literally on {schedule}, where "
                      "alpha^2 + sigma^2 != 1; a loss that is v-prediction by its "
                      "preconditioning is v of the VP-normalised input x_t/sqrt(alpha^2 + "
@@ -199,15 +194,6 @@ def check_weight(expression: str, space: str, schedule: str, name: str | None = 
                        float(lam[worst]), float(t[worst]),
                        float(factor[worst]) if ok[worst] else math.nan, len(t),
                        tuple(notes))
-
-
-def _variance_preserving(schedule: str) -> bool:
-    """``alpha^2 + sigma^2 = 1`` on the schedule (SymPy decides)."""
-
-    import derive
-
-    return derive.schedule(schedule).normalisation == "alpha^2+sigma^2=1"
-
 
 
 def _tidy_reference(record, space: str, schedule: str, values) -> Any:
